@@ -1,0 +1,47 @@
+# The course in a few commands. Every target creates .venv and installs on first use.
+#   make lab        JupyterLab on notebooks/
+#   make test       ruff (code and notebooks), unit tests, nbval over every notebook in fast mode
+#   make run        every notebook headless in full mode into build/run/, with a summary
+#   make reference  regenerate the committed outputs of notebooks/ (full mode, CPU)
+# Options: NOTEBOOKS="notebooks/01_memory_cell.ipynb ..." limits run/reference; MODE=fast|full for run.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+NOTEBOOKS ?= $(sort $(wildcard notebooks/[0-9]*.ipynb))
+MODE ?= full
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: venv lab test lint format run reference clean
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) tools/check_python.py
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --no-input -r requirements.txt -e .
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: lint
+	RNN_COURSE_FAST=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+run: $(STAMP)
+	$(BIN)/python tools/run_notebooks.py --mode $(MODE) --out build/run $(NOTEBOOKS)
+
+reference: $(STAMP)
+	$(BIN)/python tools/run_notebooks.py --mode full --reference --results auto $(NOTEBOOKS)
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache

@@ -1,0 +1,20 @@
+"""Helpers for the notebooks of the RNN course: `import helpers; helpers.setup()`."""
+
+from helpers.data import DataUnavailableError, extract, fetch, shipped_file, where_is
+from helpers.environment import in_colab, is_fast, pick, setup
+from helpers.plots import plot_history
+from helpers.results import record
+
+__all__ = [
+    "DataUnavailableError",
+    "extract",
+    "fetch",
+    "in_colab",
+    "is_fast",
+    "pick",
+    "plot_history",
+    "record",
+    "setup",
+    "shipped_file",
+    "where_is",
+]

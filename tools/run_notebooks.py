@@ -1,0 +1,225 @@
+"""Execute notebooks headless, one after another, and summarise what they found.
+
+    python tools/run_notebooks.py --mode full --out build/run [NOTEBOOK ...]
+    python tools/run_notebooks.py --mode full --reference [NOTEBOOK ...]
+
+--reference writes the outputs back into the notebooks (no stderr, no errors) and
+records in their metadata the fingerprint of the code that made them. Each notebook's
+key results (what it passes to helpers.record) and wall time go to <out>/summary.json
+and, with --results FILE, to a results file that the README tables are made from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import psutil
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from helpers.notebooks import METADATA_KEY, code_source_hash  # noqa: E402
+
+
+class PeakMemory:
+    """Polls the resident memory of this process's children (the kernel) in a thread."""
+
+    def __init__(self, interval: float = 0.5):
+        self.interval, self.peak, self._stop = interval, 0, threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def _poll(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = 0
+            for child in me.children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    total += child.memory_info().rss
+            self.peak = max(self.peak, total)
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def machine() -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    gpu = None
+    try:
+        out = subprocess.run(
+            ["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=True,
+        )
+        gpu = out.stdout.strip().splitlines()[0] or None
+    except (OSError, subprocess.SubprocessError, IndexError):
+        pass
+    import keras  # noqa: PLC0415 - only the versions are read
+    import tensorflow as tf  # noqa: PLC0415
+
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "gpu": gpu,
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+    }
+
+
+def strip_for_reference(nb) -> None:
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [
+                o
+                for o in cell.outputs
+                if not (o.output_type == "stream" and o.get("name") == "stderr")
+            ]
+
+
+def run_one(path: Path, mode: str, out_dir: Path, timeout: int, reference: bool) -> dict:
+    nb = nbformat.read(path, as_version=4)
+    results_file = out_dir / f"{path.stem}.results.json"
+    results_file.unlink(missing_ok=True)
+    os.environ["RNN_COURSE_FAST"] = "1" if mode == "fast" else "0"
+    os.environ["RNN_COURSE_RESULTS"] = str(results_file)
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    error = None
+    start = time.perf_counter()
+    with PeakMemory() as memory:
+        try:
+            client.execute()
+        except (CellExecutionError, CellTimeoutError) as exc:
+            error = str(exc).strip().splitlines()[-1][:300] if str(exc).strip() else repr(exc)
+    wall = time.perf_counter() - start
+    summary = {
+        "notebook": path.name,
+        "mode": mode,
+        "ok": error is None,
+        "error": error,
+        "wall_time_s": round(wall, 1),
+        "peak_memory_mb": round(memory.peak / 2**20),
+        "results": json.loads(results_file.read_text()) if results_file.is_file() else {},
+    }
+    if reference and error is None:
+        strip_for_reference(nb)
+        nb.metadata[METADATA_KEY] = {
+            "source_sha256": code_source_hash(nb),
+            "mode": mode,
+            "made_by": "make reference",
+            "wall_time_s": summary["wall_time_s"],
+            "date": dt.date.today().isoformat(),
+        }
+        nbformat.write(nb, path)
+    else:
+        nbformat.write(nb, out_dir / path.name)
+    return summary
+
+
+def results_path(option: str, mode: str, host: dict) -> Path:
+    if option != "auto":
+        return Path(option)
+    return ROOT / "results" / f"{mode}-{'gpu' if host['gpu'] else 'cpu'}.json"
+
+
+def merge_results(path: Path, report: dict) -> None:
+    """Replace the rows of the notebooks just run; keep the others, sorted by name."""
+    rows = {}
+    if path.is_file():
+        old = json.loads(path.read_text())
+        if old.get("mode") == report["mode"]:
+            rows = {r["notebook"]: r for r in old.get("notebooks", [])}
+    rows.update({r["notebook"]: r for r in report["notebooks"]})
+    merged = {"mode": report["mode"], "notebooks": [rows[k] for k in sorted(rows)]}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(merged, indent=2) + "\n")
+    print(f"results written to {path}")
+
+
+def print_summary(rows: list[dict]) -> None:
+    print()
+    print(f"{'notebook':34} {'status':6} {'time':>8} {'memory':>8}  key results")
+    for row in rows:
+        status = "ok" if row["ok"] else "FAILED"
+        results = ", ".join(
+            f"{k}={v}" for k, v in row["results"].items() if not isinstance(v, (dict, list))
+        )
+        print(
+            f"{row['notebook']:34} {status:6} {row['wall_time_s']:7.1f}s "
+            f"{row['peak_memory_mb']:6d}MB  {results[:200]}"
+        )
+        if row["error"]:
+            print(f"    error: {row['error']}")
+    total = sum(r["wall_time_s"] for r in rows)
+    print(f"{'total':34} {'':6} {total:7.1f}s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", type=Path)
+    parser.add_argument("--mode", choices=["fast", "full"], default="full")
+    parser.add_argument("--out", type=Path, default=ROOT / "build" / "run")
+    parser.add_argument(
+        "--reference", action="store_true", help="write outputs back into the notebooks"
+    )
+    parser.add_argument(
+        "--results",
+        help="merge the rows into this results file; 'auto' picks results/<mode>-<cpu|gpu>.json",
+    )
+    parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
+    args = parser.parse_args(argv)
+    notebooks = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+    args.out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for path in notebooks:
+        print(f"running {path.name} in {args.mode} mode ...", flush=True)
+        rows.append(run_one(path.resolve(), args.mode, args.out, args.timeout, args.reference))
+        print(
+            f"  {'ok' if rows[-1]['ok'] else 'FAILED'} in {rows[-1]['wall_time_s']} s", flush=True
+        )
+    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    host = machine()
+    for row in rows:
+        row.update(date=now, machine=host)
+    report = {"mode": args.mode, "notebooks": rows}
+    (args.out / "summary.json").write_text(json.dumps(report, indent=2) + "\n")
+    if args.results:
+        merge_results(results_path(args.results, args.mode, host), report)
+    print_summary(rows)
+    return 0 if all(r["ok"] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
