@@ -2,7 +2,7 @@
 
 A notebook calls `record(test_accuracy=0.91)`; when the runner sets RNN_COURSE_RESULTS
 to a JSON file, the values are merged into it, so nobody has to parse printed text.
-Outside the runner, `record` only returns the values.
+Outside the runner, `record` does nothing.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def _plain(value: Any) -> Any:
     )
 
 
-def record(**values: Any) -> dict[str, Any]:
+def record(**values: Any) -> None:
     """Store key results of this notebook run (merged into RNN_COURSE_RESULTS if set)."""
     plain = {key: _plain(value) for key, value in values.items()}
     target = os.environ.get(RESULTS_ENV)
@@ -43,4 +43,3 @@ def record(**values: Any) -> dict[str, Any]:
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(json.dumps(current, indent=2, sort_keys=True) + "\n")
         os.replace(tmp, path)
-    return plain

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import fcntl
 import json
 import os
 import platform
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import threading
 import time
+from importlib.metadata import version
 from pathlib import Path
 
 import nbformat
@@ -80,17 +82,14 @@ def machine() -> dict:
         gpu = out.stdout.strip().splitlines()[0] or None
     except (OSError, subprocess.SubprocessError, IndexError):
         pass
-    import keras  # noqa: PLC0415 - only the versions are read
-    import tensorflow as tf  # noqa: PLC0415
-
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
         "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
         "gpu": gpu,
         "python": platform.python_version(),
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
+        "tensorflow": version("tensorflow"),
+        "keras": version("keras"),
     }
 
 
@@ -156,6 +155,14 @@ def results_path(option: str, mode: str, host: dict) -> Path:
 
 def merge_results(path: Path, report: dict) -> None:
     """Replace the rows of the notebooks just run; keep the others, sorted by name."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # several runs may finish at once
+        _merge_locked(path, report)
+    path.with_name(path.name + ".lock").unlink(missing_ok=True)
+
+
+def _merge_locked(path: Path, report: dict) -> None:
     rows = {}
     if path.is_file():
         old = json.loads(path.read_text())
@@ -163,7 +170,6 @@ def merge_results(path: Path, report: dict) -> None:
             rows = {r["notebook"]: r for r in old.get("notebooks", [])}
     rows.update({r["notebook"]: r for r in report["notebooks"]})
     merged = {"mode": report["mode"], "notebooks": [rows[k] for k in sorted(rows)]}
-    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(merged, indent=2) + "\n")
     print(f"results written to {path}")
 
@@ -201,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
     args = parser.parse_args(argv)
     notebooks = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+    args.out = args.out.resolve()
     args.out.mkdir(parents=True, exist_ok=True)
     rows = []
     for path in notebooks:
