@@ -159,7 +159,6 @@ def merge_results(path: Path, report: dict) -> None:
     with open(path.with_name(path.name + ".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # several runs may finish at once
         _merge_locked(path, report)
-    path.with_name(path.name + ".lock").unlink(missing_ok=True)
 
 
 def _merge_locked(path: Path, report: dict) -> None:
