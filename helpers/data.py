@@ -248,8 +248,8 @@ def _missing_message(dataset: Dataset, target: Path, failures: list[str]) -> str
         else f"or set {MIRROR_ENV} to a folder (or URL) that holds {dataset.filename}"
     )
     return (
-        f"Cannot get {dataset.filename} ({dataset.description}, "
-        f"used by {dataset.used_by}).\n"
+        f"Cannot get {dataset.filename}: the {dataset.description}, "
+        f"used by {dataset.used_by}.\n"
         f"Not in the cache ({target}), and every source failed:\n{tried}\n"
         f"What to do: download\n    {dataset.url}\n"
         f"on a machine with internet and save it, with that exact name, as\n    {target}\n"
