@@ -3,6 +3,7 @@
 #   make test       ruff (code and notebooks), unit tests, nbval over every notebook in fast mode
 #   make run        every notebook headless in full mode into build/run/, with a summary
 #   make reference  regenerate the committed outputs of notebooks/ (full mode, CPU)
+#   make bench      time every notebook (MODE=fast|full) into results/, update README tables
 # Options: NOTEBOOKS="notebooks/01_memory_cell.ipynb ..." limits run/reference; MODE=fast|full for run.
 
 PYTHON ?= python3
@@ -13,7 +14,7 @@ NOTEBOOKS ?= $(sort $(wildcard notebooks/[0-9]*.ipynb))
 MODE ?= full
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: venv lab test lint format run reference clean
+.PHONY: venv lab test lint format run reference bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) tools/check_python.py
@@ -45,3 +46,9 @@ reference: $(STAMP)
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache
+
+# make bench [MODE=fast|full]: run every notebook, record times, memory and key results in
+# results/<mode>-<cpu|gpu>.json (committed), report budgets, regenerate the README tables.
+bench: $(STAMP)
+	$(BIN)/python tools/run_notebooks.py --mode $(MODE) --out build/bench-$(MODE) --results auto $(NOTEBOOKS)
+	$(BIN)/python tools/readme_tables.py

@@ -33,6 +33,7 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from helpers.notebooks import METADATA_KEY, code_source_hash  # noqa: E402
+from tools.budgets import over_budget  # noqa: E402
 
 
 class PeakMemory:
@@ -174,6 +175,7 @@ def _merge_locked(path: Path, report: dict) -> None:
 
 
 def print_summary(rows: list[dict]) -> None:
+    """One screen: status, time (and budget), memory and key results of each notebook."""
     print()
     print(f"{'notebook':34} {'status':6} {'time':>8} {'memory':>8}  key results")
     for row in rows:
@@ -187,6 +189,9 @@ def print_summary(rows: list[dict]) -> None:
         )
         if row["error"]:
             print(f"    error: {row['error']}")
+        budget = over_budget(Path(row["notebook"]).stem, row["mode"], row["wall_time_s"])
+        if budget:
+            print(f"    OVER BUDGET: {row['wall_time_s']:.0f} s, budget {budget} s ({row['mode']})")
     total = sum(r["wall_time_s"] for r in rows)
     print(f"{'total':34} {'':6} {total:7.1f}s")
 

@@ -1,0 +1,159 @@
+"""Write the README's generated tables from the committed results files.
+
+    python tools/readme_tables.py          # rewrite the tables in README.md
+    python tools/readme_tables.py --check  # exit 1 if README.md differs from the results
+
+The tables live between `<!-- name:start -->` and `<!-- name:end -->` markers; the rest of
+the README is prose written by people. Numbers come only from results/*.json, which
+`make reference` and `make bench` write.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tools.budgets import BUDGETS_S  # noqa: E402
+
+REPOSITORY = "rnn-course/rnn-course"
+TITLES = {
+    "00_start_here": "Start here: environment, data, a first recurrent layer",
+    "01_memory_cell": "The memory cell: a recurrent neuron by hand, BPTT",
+    "02_vanishing_gradients": "Vanishing and exploding gradients, measured",
+    "03_homemade_lstm": "A home-made LSTM (and GRU) cell",
+    "04_sentiment_lstm": "Sentiment of IMDB reviews: Embedding + LSTM",
+    "05_time_series": "Forecasting weather and a stock index; anomalies",
+    "06_seq2seq_translation": "English to French: encoder-decoder, attention, BLEU",
+    "07_music_composition": "Composing Bach-style chorales",
+}
+# The headline numbers of each unit: (results key, label, format). Others stay in the JSON.
+HEADLINES: dict[str, list[tuple[str, str, str]]] = {}
+
+
+def load(name: str) -> dict:
+    path = ROOT / "results" / name
+    return json.loads(path.read_text()) if path.is_file() else {"notebooks": []}
+
+
+def rows_by_stem(results: dict) -> dict[str, dict]:
+    return {Path(r["notebook"]).stem: r for r in results.get("notebooks", [])}
+
+
+def minutes(seconds: float | None) -> str:
+    if seconds is None:
+        return "not measured yet"
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
+def machine_line(results: dict) -> str:
+    rows = results.get("notebooks", [])
+    if not rows:
+        return "none yet"
+    m = rows[0]["machine"]
+    gpu = f", GPU {m['gpu']}" if m.get("gpu") else ", no GPU"
+    return (
+        f"{m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB{gpu}; "
+        f"Python {m['python']}, TensorFlow {m['tensorflow']}, Keras {m['keras']}"
+    )
+
+
+def units_table() -> str:
+    full, fast = rows_by_stem(load("full-cpu.json")), rows_by_stem(load("fast-cpu.json"))
+    stems = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9]*.ipynb"))
+    lines = [
+        "| # | notebook | | fast mode (CPU) | full mode (CPU) | full-mode budget |",
+        "|---|---|---|---|---|---|",
+    ]
+    for stem in stems:
+        badge = (
+            f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
+            f"(https://colab.research.google.com/github/{REPOSITORY}/blob/main/notebooks/{stem}.ipynb)"
+        )
+        title = TITLES.get(stem, stem)
+        fast_t = minutes(fast[stem]["wall_time_s"]) if stem in fast else "not measured yet"
+        full_t = minutes(full[stem]["wall_time_s"]) if stem in full else "not measured yet"
+        budget = minutes(BUDGETS_S.get(stem, {}).get("full"))
+        link = f"[`{stem}`](notebooks/{stem}.ipynb)"
+        lines.append(f"| {stem[:2]} | {link}: {title} | {badge} | {fast_t} | {full_t} | {budget} |")
+    lines += [
+        "",
+        f"Full mode measured on: {machine_line(load('full-cpu.json'))}.  ",
+        f"Fast mode measured on: {machine_line(load('fast-cpu.json'))}.",
+    ]
+    return "\n".join(lines)
+
+
+def format_value(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {format_value(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "[" + ", ".join(format_value(v) for v in value) + "]"
+    return str(value)
+
+
+def results_table() -> str:
+    full = rows_by_stem(load("full-cpu.json"))
+    lines = ["| notebook | result | value |", "|---|---|---|"]
+    for stem, row in sorted(full.items()):
+        chosen = HEADLINES.get(stem)
+        if chosen:
+            items = [(label, row["results"].get(key)) for key, label, _ in chosen]
+        else:
+            items = [(key.replace("_", " "), value) for key, value in row["results"].items()]
+        for label, value in items:
+            lines.append(f"| {stem} | {label} | {format_value(value)} |")
+    if len(lines) == 2:
+        lines.append("| | no full-mode results yet | |")
+    gpu = load("full-gpu.json")
+    lines += [
+        "",
+        "GPU: "
+        + (
+            f"measured on {machine_line(gpu)} (see `results/full-gpu.json`)."
+            if gpu["notebooks"]
+            else "not measured yet; no GPU machine has run the course. `make bench` on one "
+            "writes `results/full-gpu.json`."
+        ),
+    ]
+    return "\n".join(lines)
+
+
+SECTIONS = {"units": units_table, "results": results_table}
+
+
+def render(readme: str) -> str:
+    for name, make in SECTIONS.items():
+        pattern = re.compile(rf"(<!-- {name}:start -->).*?(<!-- {name}:end -->)", re.S)
+        if not pattern.search(readme):
+            raise SystemExit(f"README.md has no <!-- {name}:start --> ... end markers")
+        readme = pattern.sub(lambda m, make=make: f"{m.group(1)}\n{make()}\n{m.group(2)}", readme)
+    return readme
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true")
+    args = parser.parse_args(argv)
+    path = ROOT / "README.md"
+    current = path.read_text()
+    wanted = render(current)
+    if args.check:
+        if current != wanted:
+            print("README.md tables differ from results/*.json: run python tools/readme_tables.py")
+            return 1
+        return 0
+    path.write_text(wanted)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
