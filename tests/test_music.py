@@ -1,0 +1,246 @@
+"""Unit 07 helpers: chorale grids, cache, tokens, sampling, notes, MIDI, audio and checks."""
+
+import matplotlib
+import numpy as np
+import pytest
+
+from helpers import music, quiz
+from helpers.checks import CheckFailed
+
+matplotlib.use("Agg")
+
+GRID = np.array(
+    [
+        [67, 62, 59, 43],
+        [67, 62, 59, 43],
+        [69, 62, 57, 43],
+        [69, 0, 57, 45],
+        [71, 0, 55, 45],
+    ],
+    dtype=np.int16,
+)
+
+
+def four_part_score(bass_parts=4):
+    from music21 import note, stream
+
+    score = stream.Score()
+    lines = [
+        [("G4", 2.0), ("A4", 1.0), ("B4", 1.0)],
+        [("D4", 1.0), (None, 1.0), ("E4", 2.0)],
+        [("B3", 4.0)],
+        [("G2", 0.5), ("A2", 0.5), ("B2", 3.0)],
+    ][:bass_parts]
+    for line in lines:
+        part = stream.Part()
+        for pitch, length in line:
+            part.append(
+                note.Rest(quarterLength=length)
+                if pitch is None
+                else note.Note(pitch, quarterLength=length)
+            )
+        score.insert(0, part)
+    return score
+
+
+def test_score_to_grid_fills_sixteenths_per_voice():
+    grid = music.score_to_grid(four_part_score())
+    assert grid.shape == (16, 4)  # 4 quarter notes = 16 sixteenths
+    assert list(grid[:, 0]) == [67] * 8 + [69] * 4 + [71] * 4
+    assert list(grid[:, 1]) == [62] * 4 + [0] * 4 + [64] * 8
+    assert set(grid[:, 2]) == {59}
+    assert list(grid[:4, 3]) == [43, 43, 45, 45]
+
+
+def test_score_to_grid_needs_four_parts():
+    with pytest.raises(ValueError, match="exactly 4"):
+        music.score_to_grid(four_part_score(bass_parts=3))
+
+
+def test_load_chorales_caches_atomically(tmp_path, monkeypatch):
+    monkeypatch.setenv("RNN_COURSE_DATA", str(tmp_path))
+    first = music.load_chorales(limit=3)
+    assert not first.from_cache and first.cache_file.is_file()
+    assert first.cache_file.parent.parent == tmp_path
+    assert 1 <= len(first) <= 3 and len(first) + len(first.skipped) == 3
+    assert not list(first.cache_file.parent.glob("*.part"))
+    second = music.load_chorales(limit=3)
+    assert second.from_cache and second.names == first.names
+    assert second.parse_seconds == pytest.approx(first.parse_seconds)
+    for a, b in zip(first.grids, second.grids, strict=True):
+        np.testing.assert_array_equal(a, b)
+        assert a.shape[1] == 4 and a.max() <= music.HIGHEST
+    first.cache_file.write_bytes(b"not an npz file")  # a damaged cache is parsed again
+    third = music.load_chorales(limit=3)
+    assert not third.from_cache and third.names == first.names
+
+
+def test_load_chorales_rejects_bad_limit():
+    with pytest.raises(ValueError, match="positive"):
+        music.load_chorales(limit=0)
+
+
+def test_split_by_chorale_is_disjoint_and_repeatable():
+    names = [f"bwv{i}" for i in range(40)]
+    split = music.split_by_chorale(names, (0.15, 0.15), seed=3)
+    assert len(split["valid"]) == 6 and len(split["test"]) == 6 and len(split["train"]) == 28
+    assert sorted(split["train"] + split["valid"] + split["test"]) == sorted(names)
+    assert split == music.split_by_chorale(list(reversed(names)), (0.15, 0.15), seed=3)
+    with pytest.raises(ValueError, match="fractions"):
+        music.split_by_chorale(names, (0.6, 0.5))
+
+
+def test_encode_decode_round_trip_and_range():
+    tokens = music.encode(GRID)
+    assert tokens.min() == 0 and tokens.max() == 71 - music.LOWEST + 1
+    np.testing.assert_array_equal(music.decode(tokens), GRID)
+    with pytest.raises(ValueError, match="outside the range"):
+        music.encode([[90, 60, 50, 40]])
+    with pytest.raises(ValueError, match="tokens"):
+        music.decode([[music.VOCAB]])
+
+
+def test_make_windows_shifts_by_one_step_and_pads():
+    long = np.tile(GRID, (4, 1))  # 20 steps
+    X, Y, W = music.make_windows([long, GRID], length=8, stride=4)
+    tokens = music.encode(long)
+    np.testing.assert_array_equal(X[0], tokens[0:8])
+    np.testing.assert_array_equal(Y[0], tokens[1:9])
+    assert X.shape == Y.shape == W.shape and X.shape[1:] == (8, 4)
+    last_long = X.shape[0] - 2  # the long chorale's ending is kept, the short one padded
+    np.testing.assert_array_equal(Y[last_long][-1], tokens[-1])
+    assert W[-1, :4].all() and not W[-1, 4:].any()
+    with pytest.raises(ValueError, match="shape"):
+        music.make_windows([GRID[:, :3]], 4, 2)
+
+
+def test_baseline_and_masked_accuracy():
+    # steps 1..4 against 0..3: 4 + 2 + 2 + 2 of the 16 cells keep their value (a rest too)
+    assert music.repeat_last_accuracy([GRID]) == pytest.approx(10 / 16)
+    pred = np.array([[1, 2], [3, 4]])
+    assert music.masked_accuracy(pred, np.array([[1, 0], [3, 0]]), np.array([[1, 1], [1, 0]])) == (
+        pytest.approx(2 / 3)
+    )
+
+
+def test_transpose_stays_in_range():
+    np.testing.assert_array_equal(music.transpose(GRID, 2)[3], [71, 0, 59, 47])
+    assert music.transpose(GRID, -10) is None  # the bass would fall below C2
+
+
+def test_apply_temperature_and_sample():
+    p = np.array([0.7, 0.2, 0.1, 0.0])
+    np.testing.assert_allclose(music.apply_temperature(p, 1.0), p, atol=1e-12)
+    sharp = music.apply_temperature(p, 0.5)
+    np.testing.assert_allclose(sharp, p**2 / (p**2).sum(), atol=1e-12)
+    assert music.apply_temperature(p, 3.0)[0] < p[0] < sharp[0]
+    with pytest.raises(ValueError, match="positive"):
+        music.apply_temperature(p, 0)
+    rng = np.random.default_rng(0)
+    draws = music.sample(np.tile(p, (20000, 1)), 1.0, rng)
+    assert draws.shape == (20000,) and not (draws == 3).any()
+    np.testing.assert_allclose(np.bincount(draws, minlength=4) / 20000, p, atol=0.015)
+    cold = music.sample(np.tile(p, (500, 2, 1)), 0.05, rng)
+    assert cold.shape == (500, 2) and (cold == 0).all()
+
+
+def test_grid_to_notes_merges_held_steps_and_skips_rests():
+    notes = music.grid_to_notes(GRID, 0.5)
+    assert (0, 67, 0.0, 1.0) in notes and (0, 71, 2.0, 2.5) in notes
+    assert (1, 62, 0.0, 1.5) in notes and not any(p == 0 for _, p, _, _ in notes)
+    assert len(notes) == 3 + 1 + 3 + 2
+    with pytest.raises(ValueError, match="step_seconds"):
+        music.grid_to_notes(GRID, 0)
+
+
+def test_midi_file_reads_back(tmp_path):
+    import pretty_midi
+
+    path = music.grid_to_midi(GRID, tmp_path / "out" / "tiny.mid", step_seconds=0.25)
+    midi = pretty_midi.PrettyMIDI(str(path))
+    assert [t.name for t in midi.instruments] == list(music.VOICES)
+    assert sum(len(t.notes) for t in midi.instruments) == 9
+    np.testing.assert_array_equal(music.read_midi_grid(path, 0.25), GRID)
+
+
+def test_synthesize_is_short_bounded_audio():
+    notes = music.grid_to_notes(GRID, 0.25)
+    audio = music.synthesize(notes, rate=8000)
+    assert audio.dtype == np.float32 and audio.ndim == 1
+    assert len(audio) == pytest.approx((5 * 0.25 + 0.2) * 8000, abs=2)
+    assert 0.5 < np.abs(audio).max() <= 0.8 + 1e-6
+    assert len(music.synthesize(notes, rate=8000, seconds=0.5)) == 4001
+    with pytest.raises(ValueError, match="rate"):
+        music.synthesize(notes, rate=100)
+
+
+def test_plots_and_texture():
+    ax = music.plot_piano_roll(np.tile(GRID, (8, 1)), seed_steps=8, title="t")
+    assert len(ax.patches) > 0
+    assert music.plot_grid(GRID).get_yticklabels()[0].get_text() == "soprano"
+    stats = music.texture(GRID)
+    assert stats["held_steps"] == pytest.approx(10 / 16)
+    assert stats["voice_crossings"] == 0.0
+
+
+def apply_right(p, temperature):
+    p = np.asarray(p, dtype=float)
+    logits = np.log(p + 1e-12) / temperature
+    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def test_check_temperature(capsys):
+    music.check_temperature(apply_right)
+    assert capsys.readouterr().out.startswith("Passed:")
+
+    def stub(p, temperature):
+        raise NotImplementedError
+
+    with pytest.raises(CheckFailed, match="not written yet"):
+        music.check_temperature(stub)
+    with pytest.raises(CheckFailed, match="multiplied"):
+        music.check_temperature(lambda p, t: apply_right(p, 1 / t))
+    with pytest.raises(CheckFailed, match="sum to"):
+        music.check_temperature(lambda p, t: np.asarray(p) ** (1 / t))
+    with pytest.raises(CheckFailed, match="NaN"):
+        music.check_temperature(lambda p, t: np.full_like(p, np.nan))
+
+
+def test_check_grid_to_notes(capsys):
+    music.check_grid_to_notes(music.grid_to_notes)
+    assert capsys.readouterr().out.startswith("Passed:")
+
+    def stub(grid, step_seconds):
+        raise NotImplementedError
+
+    def per_step(grid, step_seconds):
+        return [
+            (v, int(grid[t, v]), t * step_seconds, (t + 1) * step_seconds)
+            for t in range(len(grid))
+            for v in range(4)
+            if grid[t, v]
+        ]
+
+    def with_rests(grid, step_seconds):
+        return music.grid_to_notes(grid, step_seconds) + [(1, 0, 1.5, 2.5)]
+
+    def in_steps(grid, step_seconds):
+        return music.grid_to_notes(grid, 1.0)
+
+    with pytest.raises(CheckFailed, match="not written yet"):
+        music.check_grid_to_notes(stub)
+    with pytest.raises(CheckFailed, match="one held note"):
+        music.check_grid_to_notes(per_step)
+    with pytest.raises(CheckFailed, match="rest"):
+        music.check_grid_to_notes(with_rests)
+    with pytest.raises(CheckFailed, match="step_seconds"):
+        music.check_grid_to_notes(in_steps)
+
+
+def test_questions():
+    right = {q.id: q.answer for q in music.QUESTIONS}
+    quiz.check(music.QUESTIONS, right)
+    wrong = dict(right, q3="c")
+    with pytest.raises(CheckFailed, match="q3"):
+        quiz.check(music.QUESTIONS, wrong)
