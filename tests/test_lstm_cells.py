@@ -1,0 +1,278 @@
+"""Unit tests for helpers.lstm_cells: the reference cells, weight copying, checks, timing."""
+
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+from helpers import lstm_cells as lc
+from helpers import quiz
+from helpers.checks import CheckFailed
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(3, 6, 4)).astype("float32")
+MASK = np.arange(6)[None, :] < np.array([[6], [4], [2]])
+
+
+def keras_lstm(units=5, **kwargs):
+    return keras.layers.LSTM(units, return_sequences=True, return_state=True, **kwargs)
+
+
+def keras_gru(units=5, **kwargs):
+    return keras.layers.GRU(units, return_sequences=True, return_state=True, **kwargs)
+
+
+# --- equality with Keras ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mask", [None, MASK], ids=["no-mask", "mask"])
+def test_lstm_cell_equals_keras(mask):
+    diffs = lc.compare_with_keras(keras_lstm(), lc.LSTMCell(5), X, mask)
+    assert set(diffs) == {"outputs", "final h", "final c", "weight gradients", "input gradients"}
+    assert lc.matches(diffs)
+    assert all(d["size"] > 0.01 for d in diffs.values())  # real values, not all zeros
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+def test_gru_cell_equals_keras_in_both_conventions(reset_after):
+    diffs = lc.compare_with_keras(
+        keras_gru(reset_after=reset_after), lc.GRUCell(5, reset_after=reset_after), X, MASK
+    )
+    assert "final c" not in diffs
+    assert lc.matches(diffs)
+
+
+def test_a_wrong_cell_does_not_match():
+    class NoForgetGate(lc.LSTMCell):
+        def call(self, x_t, states):
+            h_prev, c_prev = states
+            hx = ops.concatenate([h_prev, x_t], axis=-1)
+            i = ops.sigmoid(ops.matmul(hx, self.W_i) + self.b_i)
+            c = c_prev + i * ops.tanh(ops.matmul(hx, self.W_c) + self.b_c)
+            h = ops.sigmoid(ops.matmul(hx, self.W_o) + self.b_o) * ops.tanh(c)
+            return h, [h, c]
+
+    assert not lc.matches(lc.compare_with_keras(keras_lstm(), NoForgetGate(5), X))
+
+
+def test_matches_uses_relative_tolerance_above_one():
+    assert lc.matches({"a": {"diff": 5e-6, "size": 10.0}})
+    assert not lc.matches({"a": {"diff": 5e-6, "size": 0.5}})
+    with pytest.raises(ValueError, match="no differences"):
+        lc.matches({})
+
+
+def test_compare_rejects_wrong_inputs():
+    with pytest.raises(ValueError, match=r"\(batch, time steps, features\)"):
+        lc.compare_with_keras(keras_lstm(), lc.LSTMCell(5), X[0])
+    with pytest.raises(ValueError, match="mask should have shape"):
+        lc.compare_with_keras(keras_lstm(), lc.LSTMCell(5), X, MASK[:, :3])
+    with pytest.raises(ValueError, match="return_sequences=True, return_state=True"):
+        lc.compare_with_keras(keras.layers.LSTM(5), lc.LSTMCell(5), X)
+    with pytest.raises(ValueError, match="LSTM or GRU"):
+        lc.compare_with_keras(keras.layers.Dense(5), lc.LSTMCell(5), X)
+
+
+# --- weight layout and copying ---------------------------------------------------------
+
+
+def test_lstm_layout_round_trip_and_gate_blocks():
+    kernel = RNG.normal(size=(4, 20))
+    recurrent = RNG.normal(size=(5, 20))
+    bias = RNG.normal(size=(20,))
+    gates = lc.lstm_keras_to_gates(kernel, recurrent, bias)
+    assert gates["W_f"].shape == (9, 5)
+    # Keras' second column block is the forget gate; h rows come first in ours.
+    np.testing.assert_array_equal(gates["W_f"][:5], recurrent[:, 5:10])
+    np.testing.assert_array_equal(gates["W_f"][5:], kernel[:, 5:10])
+    np.testing.assert_array_equal(gates["b_i"], bias[:5])
+    back = lc.lstm_gates_to_keras(gates)
+    for a, b in zip(back, (kernel, recurrent, bias), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_lstm_layout_errors_are_clear():
+    with pytest.raises(ValueError, match=r"\(input_dim, 4 \* units\)"):
+        lc.lstm_keras_to_gates(np.zeros((4, 10)), np.zeros((5, 10)), np.zeros(10))
+    with pytest.raises(ValueError, match="recurrent kernel should be"):
+        lc.lstm_keras_to_gates(np.zeros((4, 20)), np.zeros((4, 20)), np.zeros(20))
+    with pytest.raises(ValueError, match="Missing W_f"):
+        lc.lstm_gates_to_keras({"b_f": np.zeros(3)})
+
+
+def test_copy_needs_built_layers_with_the_same_sizes():
+    cell = lc.LSTMCell(5)
+    with pytest.raises(ValueError, match="Call the Keras layer once"):
+        lc.copy_lstm_weights(keras.layers.LSTM(5), cell)
+    layer = keras.layers.LSTM(5)
+    layer(X)
+    with pytest.raises(ValueError, match="build it first"):
+        lc.copy_lstm_weights(layer, cell)
+    small = lc.LSTMCell(3)
+    small.build((None, 4))
+    with pytest.raises(ValueError, match="same units and input size"):
+        lc.copy_lstm_weights(layer, small)
+    cell.build((None, 4))
+    lc.copy_lstm_weights(layer, cell)
+    np.testing.assert_array_equal(
+        ops.convert_to_numpy(cell.b_f), ops.convert_to_numpy(layer.cell.bias)[5:10]
+    )
+
+
+def test_copy_gru_refuses_a_different_reset_after():
+    layer = keras.layers.GRU(5, reset_after=True)
+    layer(X)
+    cell = lc.GRUCell(5, reset_after=False)
+    cell.build((None, 4))
+    with pytest.raises(ValueError, match="reset_after=True but the home-made cell"):
+        lc.copy_gru_weights(layer, cell)
+
+
+def test_cells_reject_bad_units():
+    with pytest.raises(ValueError, match="positive number"):
+        lc.LSTMCell(0)
+    with pytest.raises(ValueError, match="positive number"):
+        lc.GRUCell(-2)
+
+
+def test_cells_record_gates_only_when_eager():
+    cell = lc.LSTMCell(5)
+    h = c = np.zeros((3, 5), "float32")
+    cell(X[:, 0], [h, c])
+    assert sorted(cell.last_gates) == ["candidate", "forget", "input", "output"]
+    assert cell.last_gates["forget"].shape == (3, 5)
+    assert np.all((cell.last_gates["forget"] > 0) & (cell.last_gates["forget"] < 1))
+
+
+# --- the exercise check ----------------------------------------------------------------
+
+
+class Stub(lc.LSTMCell):
+    def call(self, x_t, states):
+        raise NotImplementedError
+
+
+def variant(
+    gate_act=ops.sigmoid, cell_update=None, hidden=None, order="hx", out_bias=True, swap=False
+):
+    class Variant(lc.LSTMCell):
+        def call(self, x_t, states):
+            h_prev, c_prev = states
+            parts = [h_prev, x_t] if order == "hx" else [x_t, h_prev]
+            hx = ops.concatenate(parts, axis=-1)
+            f = gate_act(ops.matmul(hx, self.W_f) + self.b_f)
+            i = ops.sigmoid(ops.matmul(hx, self.W_i) + self.b_i)
+            c_tilde = ops.tanh(ops.matmul(hx, self.W_c) + self.b_c)
+            c = (cell_update or (lambda f, i, ct, cp: f * cp + i * ct))(f, i, c_tilde, c_prev)
+            o = ops.sigmoid(ops.matmul(hx, self.W_o) + (self.b_o if out_bias else 0.0))
+            h = (hidden or (lambda o, c, cp: o * ops.tanh(c)))(o, c, c_prev)
+            self.record_gates(forget=f, input=i, candidate=c_tilde, output=o)
+            return h, ([c, h] if swap else [h, c])
+
+    return Variant
+
+
+def test_check_passes_on_the_solution(capsys):
+    lc.check_lstm_call(lc.LSTMCell)
+    assert capsys.readouterr().out.startswith("Passed:")
+
+
+def test_check_fails_clearly_on_the_stub():
+    with pytest.raises(CheckFailed, match="not written yet"):
+        lc.check_lstm_call(Stub)
+
+
+@pytest.mark.parametrize(
+    "kwargs, named",
+    [
+        ({"gate_act": ops.tanh}, "the forget gate f_t differs"),
+        ({"cell_update": lambda f, i, ct, cp: f * cp + ct}, "the new cell state C_t differs"),
+        ({"out_bias": False}, "the output gate o_t differs"),
+        ({"hidden": lambda o, c, cp: o * ops.tanh(cp)}, "the new hidden state h_t differs"),
+        ({"hidden": lambda o, c, cp: o * c}, "the new hidden state h_t differs"),
+        ({"swap": True}, "wrong order"),
+        ({"order": "xh"}, r"forget gate f_t differs.*h_\(t-1\) first"),
+    ],
+)
+def test_check_names_the_first_part_that_differs(kwargs, named):
+    with pytest.raises(CheckFailed, match=named):
+        lc.check_lstm_call(variant(**kwargs))
+
+
+def test_check_still_catches_mistakes_without_recorded_gates():
+    class Silent(lc.LSTMCell):
+        def record_gates(self, **gates):
+            pass
+
+        def call(self, x_t, states):
+            h_prev, c_prev = states
+            hx = ops.concatenate([h_prev, x_t], axis=-1)
+            f = ops.sigmoid(ops.matmul(hx, self.W_f) + self.b_f)
+            i = ops.sigmoid(ops.matmul(hx, self.W_i) + self.b_i)
+            c = f * c_prev + i * ops.sigmoid(ops.matmul(hx, self.W_c) + self.b_c)  # not tanh
+            h = ops.sigmoid(ops.matmul(hx, self.W_o) + self.b_o) * ops.tanh(c)
+            return h, [h, c]
+
+    with pytest.raises(CheckFailed, match="cell state"):
+        lc.check_lstm_call(Silent)
+
+
+def test_check_says_when_numpy_breaks_the_graph():
+    class NumpyInside(lc.LSTMCell):
+        def call(self, x_t, states):
+            h, states = super().call(x_t, states)
+            return np.asarray(h), [np.asarray(s) for s in states]
+
+    with pytest.raises(CheckFailed, match="inside keras.layers.RNN"):
+        lc.check_lstm_call(NumpyInside)
+
+
+# --- task, timing, quiz ------------------------------------------------------------------
+
+
+def test_latest_marker_task_targets_the_last_marked_value():
+    x, y = lc.latest_marker_task(50, 12, seed=1)
+    assert x.shape == (50, 12, 2) and y.shape == (50, 1)
+    assert np.all(x[:, :, 1].sum(axis=1) >= 1)
+    for values, marks, target in zip(x[:, :, 0], x[:, :, 1], y[:, 0], strict=True):
+        assert target == values[np.flatnonzero(marks)[-1]]
+    again, _ = lc.latest_marker_task(50, 12, seed=1)
+    np.testing.assert_array_equal(x, again)
+    with pytest.raises(ValueError, match="steps >= 2"):
+        lc.latest_marker_task(5, 1)
+    with pytest.raises(ValueError, match="probability"):
+        lc.latest_marker_task(5, 10, marker_rate=1.5)
+
+
+def test_time_forward_backward_times_every_layer():
+    layers = {"keras": keras.layers.LSTM(4), "home": keras.layers.RNN(lc.LSTMCell(4))}
+    for clock in ("wall", "cpu"):
+        times = lc.time_forward_backward(layers, X, rounds=2, calls=1, clock=clock)
+        assert set(times) == {"keras", "home"} and all(t > 0 for t in times.values())
+    with pytest.raises(ValueError, match="at least 1"):
+        lc.time_forward_backward(layers, X, rounds=0)
+    with pytest.raises(ValueError, match="'wall' or 'cpu'"):
+        lc.time_forward_backward(layers, X, clock="gpu")
+    with pytest.raises(ValueError, match="no layers"):
+        lc.time_forward_backward({}, X)
+
+
+def test_quiz_has_one_right_answer_each():
+    right = {q.id: q.answer for q in lc.QUESTIONS}
+    assert 2 <= len(lc.QUESTIONS) <= 4
+    quiz.check(lc.QUESTIONS, right)
+    wrong = dict(right, q1="c")
+    with pytest.raises(CheckFailed, match="q1"):
+        quiz.check(lc.QUESTIONS, wrong)
+
+
+def test_print_differences_shows_every_row(capsys):
+    lc.print_differences(
+        {"outputs": {"diff": 2e-7, "size": 0.9}, "grads": {"diff": 3e-5, "size": 2}}
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3
+    assert lines[1].startswith("outputs") and lines[1].endswith("True")
+    assert lines[2].startswith("grads") and lines[2].endswith("False")
+    with pytest.raises(ValueError, match="no differences"):
+        lc.print_differences({})
