@@ -4,6 +4,7 @@
 #   make run        every notebook headless in full mode into build/run/, with a summary
 #   make reference  regenerate the committed outputs of notebooks/ (full mode, CPU)
 #   make bench      time every notebook (MODE=fast|full) into results/, update README tables
+#   make student    student versions in student/;  make grade SUBMISSIONS=<folder>
 # Options: NOTEBOOKS="notebooks/01_memory_cell.ipynb ..." limits run/reference; MODE=fast|full for run.
 
 PYTHON ?= python3
@@ -14,7 +15,7 @@ NOTEBOOKS ?= $(sort $(wildcard notebooks/[0-9]*.ipynb))
 MODE ?= full
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: venv lab test lint format run reference bench clean
+.PHONY: venv lab test lint format run reference bench student grade clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) tools/check_python.py
@@ -43,6 +44,17 @@ run: $(STAMP)
 
 reference: $(STAMP)
 	$(BIN)/python tools/run_notebooks.py --mode full --reference --results auto $(NOTEBOOKS)
+
+# make student: student versions of every notebook in student/ (solutions out, outputs cleared).
+student: $(STAMP)
+	$(BIN)/python -m helpers.student --out student $(NOTEBOOKS)
+
+# make grade SUBMISSIONS=<folder> [UNIT=01_memory_cell] [CELL_TIMEOUT=120]: gradebook and
+# feedback in grading/. Grading runs student code: use a sandbox or a container.
+CELL_TIMEOUT ?= 120
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "Usage: make grade SUBMISSIONS=<folder of notebooks>"; exit 2; }
+	$(BIN)/python -m helpers.grading "$(SUBMISSIONS)" --out grading --timeout $(CELL_TIMEOUT) $(if $(UNIT),--unit $(UNIT))
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache
