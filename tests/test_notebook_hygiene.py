@@ -65,3 +65,12 @@ def test_header_and_setup_cell(notebook):
     assert "helpers.setup()" in "".join(first_code.source), (
         f"{path.name}: the first code cell must call helpers.setup()"
     )
+
+
+def test_setup_cell_is_the_same_everywhere(notebook):
+    """Every notebook starts with 00's setup cell, so Colab and local runs behave alike."""
+    path, nb = notebook
+    reference = code_cells(read(ROOT / "notebooks" / "00_start_here.ipynb"))[0][1].source
+    assert code_cells(nb)[0][1].source == reference, (
+        f"{path.name}: copy the setup cell of 00_start_here unchanged"
+    )
