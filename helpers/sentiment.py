@@ -1,0 +1,588 @@
+"""Unit 04: sentiment of IMDB movie reviews with Embedding + LSTM.
+
+Loading the Large Movie Review Dataset, turning token ids into batches (padded per batch,
+or to one fixed length), the plots of the notebook, the exercise checks and the quiz.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import textwrap
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from helpers.checks import call_student, fail, passed
+from helpers.quiz import Question
+
+LABELS = ("negative", "positive")
+
+
+# --------------------------------------------------------------------------- data
+
+
+def reviews_folder() -> Path:
+    """The `aclImdb` folder of the extracted archive (fetched through helpers.data)."""
+    from helpers.data import extract
+
+    return extract("imdb") / "aclImdb"
+
+
+def load_reviews(
+    split: str,
+    *,
+    limit: int | None = None,
+    seed: int = 0,
+    folder: str | Path | None = None,
+) -> tuple[list[str], np.ndarray]:
+    """Reviews and labels (0 negative, 1 positive) of the `train` or `test` split, shuffled.
+
+    `limit` keeps a class-balanced random subset of that many reviews. The HTML line breaks
+    (`<br />`) that the reviews contain are replaced by spaces. `folder` is the `aclImdb`
+    folder (by default the one `helpers.extract("imdb")` unpacks).
+    """
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test', not {split!r}.")
+    if limit is not None and (not isinstance(limit, int) or limit < 2):
+        raise ValueError(f"limit must be an integer of at least 2 (or None), not {limit!r}.")
+    root = Path(folder) if folder is not None else reviews_folder()
+    rng = np.random.default_rng(seed)
+    texts: list[str] = []
+    labels: list[int] = []
+    for label, name in enumerate(("neg", "pos")):
+        files = sorted((root / split / name).glob("*.txt"))
+        if not files:
+            raise ValueError(
+                f"No reviews in {root / split / name}: expected the aclImdb layout "
+                "<folder>/{train,test}/{pos,neg}/*.txt. Delete the extracted folder "
+                "to unpack it again."
+            )
+        if limit is not None:
+            keep = limit // 2 + (limit % 2 if label == 1 else 0)
+            files = [files[i] for i in sorted(rng.choice(len(files), size=keep, replace=False))]
+        for file in files:
+            texts.append(file.read_text(encoding="utf-8").replace("<br />", " "))
+            labels.append(label)
+    order = rng.permutation(len(texts))
+    return [texts[i] for i in order], np.asarray(labels, dtype="int32")[order]
+
+
+def encode(vectorizer: Any, texts: Sequence[str], max_length: int) -> list[np.ndarray]:
+    """Token ids of each text (no padding), keeping the last `max_length` tokens of long ones.
+
+    `vectorizer` is a `keras.layers.TextVectorization` with `ragged=True`.
+    """
+    import tensorflow as tf
+
+    if isinstance(texts, str):
+        raise ValueError("encode() takes a list of texts, not one string: wrap it in [ ].")
+    if max_length < 1:
+        raise ValueError(f"max_length must be at least 1, not {max_length}.")
+    encoded: list[np.ndarray] = []
+    for start in range(0, len(texts), 2048):
+        ids = vectorizer(tf.constant(list(texts[start : start + 2048])))
+        if not isinstance(ids, tf.RaggedTensor):
+            raise ValueError(
+                "encode() needs a TextVectorization made with ragged=True "
+                "(it pads per batch itself)."
+            )
+        encoded.extend(np.asarray(row[-max_length:], dtype="int32") for row in ids.to_list())
+    return encoded
+
+
+def pad(sequences: Sequence[np.ndarray], length: int | None = None) -> np.ndarray:
+    """Pad with 0 at the end (and cut) to `length`, or to the longest sequence if None."""
+    if len(sequences) == 0:
+        raise ValueError("pad() got no sequences.")
+    longest = max(len(s) for s in sequences)
+    length = longest if length is None else length
+    out = np.zeros((len(sequences), max(length, 1)), dtype="int32")
+    for i, seq in enumerate(sequences):
+        seq = np.asarray(seq)[:length]
+        out[i, : len(seq)] = seq
+    return out
+
+
+def make_dataset(
+    sequences: Sequence[np.ndarray],
+    labels: np.ndarray,
+    *,
+    batch_size: int = 64,
+    shuffle: bool = False,
+    seed: int = 0,
+    fixed_length: int | None = None,
+):
+    """A tf.data.Dataset of (padded ids, labels) batches.
+
+    By default reviews of similar length go in the same batch and each batch is padded
+    only to its longest review (the batches are shuffled, not the reviews inside them):
+    the RNN then spends almost no steps on padding. With `fixed_length`, every review is
+    padded (or cut) to that length, as `TextVectorization(output_sequence_length=...)`
+    does, and reviews are shuffled one by one.
+    """
+    import tensorflow as tf
+
+    labels = np.asarray(labels)
+    if len(sequences) != len(labels):
+        raise ValueError(f"{len(sequences)} sequences but {len(labels)} labels: they must match.")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, not {batch_size}.")
+    if fixed_length is not None:
+        data = tf.data.Dataset.from_tensor_slices((pad(sequences, fixed_length), labels))
+        if shuffle:
+            data = data.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
+        return data.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    order = np.argsort([len(s) for s in sequences], kind="stable")
+    batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    xs = [pad([sequences[j] for j in batch]) for batch in batches]
+    ys = [labels[batch] for batch in batches]
+    rng = np.random.default_rng(seed)
+
+    def generate():
+        for i in rng.permutation(len(xs)) if shuffle else range(len(xs)):
+            yield xs[i], ys[i]
+
+    signature = (
+        tf.TensorSpec((None, None), tf.int32),
+        tf.TensorSpec((None,), tf.as_dtype(labels.dtype)),
+    )
+    data = tf.data.Dataset.from_generator(generate, output_signature=signature)
+    return data.apply(tf.data.experimental.assert_cardinality(len(xs))).prefetch(2)
+
+
+def padding_share(sequences: Sequence[np.ndarray], batch_size: int, fixed_length: int) -> dict:
+    """Padded steps as a share of all steps: per-batch padding against one fixed length."""
+    lengths = np.sort([len(s) for s in sequences])
+    tokens = int(lengths.sum())
+    per_batch = sum(
+        int(lengths[i : i + batch_size].max()) * len(lengths[i : i + batch_size])
+        for i in range(0, len(lengths), batch_size)
+    )
+    fixed = fixed_length * len(lengths)
+    kept = int(np.minimum(lengths, fixed_length).sum())
+    return {
+        "steps_per_batch_padding": per_batch,
+        "steps_fixed_length": fixed,
+        "padding_share_per_batch": 1 - tokens / per_batch,
+        "padding_share_fixed": 1 - kept / fixed,
+    }
+
+
+def predict_ids(model, sequences: Sequence[np.ndarray], batch_size: int = 256) -> np.ndarray:
+    """P(positive) for each sequence of ids, in the order given (batched by length inside)."""
+    if len(sequences) == 0:
+        raise ValueError("predict_ids() got no sequences.")
+    order = np.argsort([len(s) for s in sequences], kind="stable")
+    probabilities = np.empty(len(sequences))
+    for start in range(0, len(order), batch_size):
+        batch = order[start : start + batch_size]
+        out = model(pad([sequences[i] for i in batch]), training=False)
+        probabilities[batch] = np.asarray(out).reshape(-1)
+    return probabilities
+
+
+def most_confident_mistakes(
+    texts: Sequence[str], labels: np.ndarray, probabilities: np.ndarray, k: int = 3
+) -> list[tuple[float, int, str]]:
+    """The `k` misclassified reviews the model was surest about: (P(positive), label, text)."""
+    probabilities = np.asarray(probabilities, dtype="float64").reshape(-1)
+    labels = np.asarray(labels).reshape(-1)
+    if not (len(texts) == len(labels) == len(probabilities)):
+        raise ValueError(
+            f"texts, labels and probabilities must have one entry per review: got "
+            f"{len(texts)}, {len(labels)} and {len(probabilities)}."
+        )
+    predicted = (probabilities > 0.5).astype(int)
+    confidence = np.abs(probabilities - 0.5)
+    wrong = np.flatnonzero(predicted != labels)
+    worst = wrong[np.argsort(-confidence[wrong], kind="stable")][:k]
+    return [(float(probabilities[i]), int(labels[i]), texts[i]) for i in worst]
+
+
+def show_review(text: str, width: int = 100, limit: int = 600) -> str:
+    """A review wrapped to `width` columns and shortened to about `limit` characters."""
+    short = textwrap.shorten(text, width=limit, placeholder=" [...]")
+    return textwrap.fill(short, width=width)
+
+
+_PUNCTUATION = re.compile("[" + re.escape(string.punctuation) + "]")
+
+
+def word_counts(texts: Sequence[str]) -> np.ndarray:
+    """How often each distinct word occurs, most frequent first (TextVectorization's
+    standardisation: lower case, punctuation stripped, split on whitespace)."""
+    if isinstance(texts, str):
+        raise ValueError("word_counts() takes a list of texts, not one string: wrap it in [ ].")
+    counter: Counter[str] = Counter()
+    for text in texts:
+        counter.update(_PUNCTUATION.sub("", text.lower()).split())
+    return np.array(sorted(counter.values(), reverse=True), dtype="int64")
+
+
+# --------------------------------------------------------------------------- plots
+
+
+def plot_vocabulary_coverage(counts: np.ndarray, vocab_size: int, *, ax=None):
+    """Share of all word occurrences covered by the N most frequent words, N on a log axis."""
+    import matplotlib.pyplot as plt
+
+    counts = np.asarray(counts)
+    if counts.ndim != 1 or len(counts) == 0 or np.any(np.diff(counts) > 0):
+        raise ValueError("counts should be word frequencies sorted from most to least frequent.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 3.5))
+    coverage = np.cumsum(counts) / counts.sum()
+    ranks = np.arange(1, len(counts) + 1)
+    ax.semilogx(ranks, coverage, color="C0")
+    # the vectorizer keeps vocab_size - 2 words: ids 0 and 1 are padding and [UNK]
+    kept = min(vocab_size - 2, len(counts))
+    ax.axvline(kept, color="C3", linestyle="--")
+    ax.text(
+        kept, 0.3, f"  VOCAB_SIZE = {vocab_size:,}\n  covers {coverage[kept - 1]:.1%}", color="C3"
+    )
+    ax.set_xlabel("the N most frequent words (log scale)")
+    ax.set_ylabel("share of all words")
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    ax.set_title("How many words does the vocabulary need?")
+    return ax
+
+
+def plot_review_lengths(lengths: Sequence[int], max_length: int, *, ax=None):
+    """Histogram of review lengths in tokens, with the chosen `max_length` marked."""
+    import matplotlib.pyplot as plt
+
+    lengths = np.asarray(lengths)
+    if lengths.ndim != 1 or len(lengths) == 0:
+        raise ValueError("lengths should be a non-empty list of token counts, one per review.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 3.5))
+    top = np.percentile(lengths, 99.5)
+    ax.hist(np.minimum(lengths, top), bins=60, color="C0", alpha=0.8)
+    covered = float(np.mean(lengths <= max_length))
+    ax.axvline(max_length, color="C3", linestyle="--")
+    ax.text(
+        max_length,
+        ax.get_ylim()[1] * 0.9,
+        f"  max_length = {max_length}\n  {covered:.1%} of reviews fit",
+        color="C3",
+        va="top",
+    )
+    ax.axvline(np.median(lengths), color="k", linestyle=":", label="median")
+    ax.set_xlabel("review length in tokens (longest 0.5% drawn at the right edge)")
+    ax.set_ylabel("reviews")
+    ax.set_title("How long are the reviews?")
+    ax.legend(loc="center right")
+    return ax
+
+
+def plot_comparison(histories: dict[str, dict[str, Sequence[float]]], *, title: str = ""):
+    """Validation accuracy and loss per epoch of several models, side by side."""
+    import matplotlib.pyplot as plt
+
+    if not histories:
+        raise ValueError("plot_comparison() needs at least one history.")
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    for i, (name, history) in enumerate(histories.items()):
+        for ax, metric in zip(axes, ("val_accuracy", "val_loss"), strict=True):
+            if metric not in history:
+                raise KeyError(f"No {metric!r} in the history of {name}: fit with validation_data.")
+            epochs = range(1, len(history[metric]) + 1)
+            ax.plot(epochs, history[metric], marker="o", color=f"C{i}", label=name)
+    for ax, metric in zip(axes, ("validation accuracy", "validation loss"), strict=True):
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.suptitle(title or "Models compared on the same data")
+    fig.tight_layout()
+    return axes
+
+
+def plot_confusion_matrix(labels: np.ndarray, probabilities: np.ndarray, *, ax=None):
+    """2 x 2 confusion matrix (threshold 0.5), with counts and shares of each true class."""
+    import matplotlib.pyplot as plt
+
+    matrix = confusion_matrix(labels, probabilities)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.2, 3.8))
+    ax.imshow(matrix, cmap="Blues")
+    rows = matrix.sum(axis=1, keepdims=True)
+    for i in range(2):
+        for j in range(2):
+            share = matrix[i, j] / max(rows[i, 0], 1)
+            color = "white" if matrix[i, j] > matrix.max() / 2 else "black"
+            ax.text(j, i, f"{matrix[i, j]}\n{share:.1%}", ha="center", va="center", color=color)
+    ax.set_xticks([0, 1], [f"predicted\n{n}" for n in LABELS])
+    ax.set_yticks([0, 1], [f"true\n{n}" for n in LABELS])
+    ax.set_title("Confusion matrix, test set")
+    return ax
+
+
+def confusion_matrix(labels: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+    """Counts [[true neg, false pos], [false neg, true pos]] at threshold 0.5."""
+    labels = np.asarray(labels).reshape(-1).astype(int)
+    predicted = (np.asarray(probabilities).reshape(-1) > 0.5).astype(int)
+    if len(labels) != len(predicted):
+        raise ValueError(f"{len(labels)} labels but {len(predicted)} predictions: they must match.")
+    matrix = np.zeros((2, 2), dtype=int)
+    np.add.at(matrix, (labels, predicted), 1)
+    return matrix
+
+
+# --------------------------------------------------------------------------- GPU
+
+
+def cudnn_compatible(layer) -> tuple[bool, str]:
+    """Whether the arguments of an LSTM or GRU layer (or a Bidirectional one) allow Keras to
+    use the fused cuDNN kernel on a GPU, and if not, which argument prevents it."""
+    import keras
+
+    if isinstance(layer, keras.layers.Bidirectional):
+        layer = layer.forward_layer
+    if not isinstance(layer, (keras.layers.LSTM, keras.layers.GRU)):
+        return False, f"{type(layer).__name__} has no fused kernel (only LSTM and GRU do)"
+    cell = layer.cell
+    reasons = []
+    if getattr(layer, "use_cudnn", "auto") is False:
+        reasons.append("use_cudnn=False")
+    if keras.activations.serialize(cell.activation) != "tanh":
+        reasons.append(f"activation={keras.activations.serialize(cell.activation)!r} (needs tanh)")
+    if keras.activations.serialize(cell.recurrent_activation) != "sigmoid":
+        name = keras.activations.serialize(cell.recurrent_activation)
+        reasons.append(f"recurrent_activation={name!r} (needs sigmoid)")
+    if cell.recurrent_dropout:
+        reasons.append(f"recurrent_dropout={cell.recurrent_dropout} (needs 0)")
+    if layer.unroll:
+        reasons.append("unroll=True")
+    if not cell.use_bias:
+        reasons.append("use_bias=False")
+    if isinstance(layer, keras.layers.GRU) and not cell.reset_after:
+        reasons.append("reset_after=False")
+    if reasons:
+        return False, "prevented by " + ", ".join(reasons)
+    return True, "(default arguments qualify)"
+
+
+# --------------------------------------------------------------------------- exercise 1
+
+
+def described_model(vocabulary_size: int = 10_000):
+    """The model of the exercise 'build it from a description' (the reference answer)."""
+    import keras
+    from keras import layers
+
+    return keras.Sequential(
+        [
+            keras.Input(shape=(None,), dtype="int32"),
+            layers.Embedding(vocabulary_size, 16, mask_zero=True),
+            layers.GRU(32, return_sequences=True),
+            layers.LSTM(16),
+            layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+
+
+def _layer_summary(model) -> list[tuple[str, tuple, int]]:
+    rows = []
+    for layer in model.layers:
+        shape = tuple(layer.output.shape) if hasattr(layer, "output") else ()
+        rows.append((type(layer).__name__, shape, int(layer.count_params())))
+    return rows
+
+
+def compare_models(got, expected) -> list[str]:
+    """What differs between two built models: layer types, output shapes, parameter counts,
+    and masking of the Embedding. An empty list means they match."""
+    import keras
+
+    problems = []
+    mine, ref = _layer_summary(got), _layer_summary(expected)
+    if [r[0] for r in mine] != [r[0] for r in ref]:
+        problems.append(
+            f"the layers are {' -> '.join(r[0] for r in mine) or 'none'}, expected "
+            f"{' -> '.join(r[0] for r in ref)}"
+        )
+        return problems
+    for index, ((kind, shape, params), (_, shape_ref, params_ref)) in enumerate(
+        zip(mine, ref, strict=True), start=1
+    ):
+        if shape != shape_ref:
+            problems.append(
+                f"layer {index} ({kind}) outputs shape {shape}, expected {shape_ref}"
+                + (
+                    ": should it return the whole sequence (return_sequences=True)?"
+                    if len(shape) != len(shape_ref)
+                    else ": check its number of units"
+                )
+            )
+        elif params != params_ref:
+            problems.append(
+                f"layer {index} ({kind}) has {params:,} parameters, expected {params_ref:,}"
+            )
+    for layer, layer_ref in zip(got.layers, expected.layers, strict=True):
+        if isinstance(layer_ref, keras.layers.Embedding) and not getattr(layer, "mask_zero", True):
+            problems.append(
+                "the Embedding does not mask the padding: give it mask_zero=True, so that "
+                "the recurrent layers skip the padded steps"
+            )
+    total, total_ref = got.count_params(), expected.count_params()
+    if total != total_ref and not problems:
+        problems.append(f"the model has {total:,} parameters, expected {total_ref:,}")
+    return problems
+
+
+def check_described_model(build: Callable[[], Any]) -> None:
+    """Check the student's `build_described_model()` against the description."""
+    import keras
+
+    model = call_student(build, what="build_described_model()")
+    if model is None:
+        fail("build_described_model() returned None: did you forget to `return` the model?")
+    if not isinstance(model, keras.Model):
+        fail(f"build_described_model() should return a keras Model, not a {type(model).__name__}.")
+    if not model.built or not model.layers:
+        fail(
+            "the model is not built yet: start the Sequential with "
+            "keras.Input(shape=(None,), dtype='int32') so Keras knows its input."
+        )
+    problems = compare_models(model, described_model())
+    if problems:
+        fail("; ".join(problems) + ".")
+    passed(
+        f"{len(model.layers)} layers, output shapes and all {model.count_params():,} "
+        "parameters match the description."
+    )
+
+
+# --------------------------------------------------------------------------- exercise 2
+
+PROBE_SENTENCES = (
+    "This movie was wonderful, I loved every minute of it.",
+    "A boring, stupid film. The worst acting I have ever seen.",
+    "Not bad at all.",
+)
+
+
+def reference_predict_sentiment(model, sentences: Sequence[str]) -> np.ndarray:
+    """The reference answer: P(positive) for each sentence, as a 1-D array."""
+    import tensorflow as tf
+
+    return np.asarray(model.predict(tf.constant(list(sentences)), verbose=0)).reshape(-1)
+
+
+def check_predict_sentiment(predict_sentiment: Callable, model) -> None:
+    """Check the student's `predict_sentiment(model, sentences)` on a few sentences."""
+    sentences = list(PROBE_SENTENCES)
+    got = call_student(predict_sentiment, model, sentences, what="predict_sentiment()")
+    if got is None:
+        fail("predict_sentiment() returned None: did you forget to `return` the probabilities?")
+    try:
+        got = np.asarray(got, dtype="float64")
+    except (TypeError, ValueError):
+        fail(f"predict_sentiment() should return numbers, not {type(got).__name__}.")
+    expected = reference_predict_sentiment(model, sentences)
+    if got.shape != expected.shape:
+        hint = (
+            " The model returns shape (n, 1): take column 0 or reshape(-1)."
+            if got.shape == (len(sentences), 1)
+            else ""
+        )
+        fail(
+            f"for {len(sentences)} sentences it returned shape {got.shape}, expected "
+            f"{expected.shape}: one probability per sentence.{hint}"
+        )
+    if not np.all(np.isfinite(got)) or got.min() < 0 or got.max() > 1:
+        fail("the values should be probabilities between 0 and 1.")
+    if np.all(np.isin(got, (0.0, 1.0))) and not np.all(np.isin(expected, (0.0, 1.0))):
+        fail(
+            "it returned only 0s and 1s: return the probability of 'positive' "
+            "(the sigmoid output), not the rounded label."
+        )
+    if np.allclose(got, 1 - expected, atol=1e-4) and not np.allclose(got, expected, atol=1e-4):
+        fail("it returned P(negative): the sigmoid output is already P(positive).")
+    if not np.allclose(got, expected, atol=1e-4):
+        worst = int(np.argmax(np.abs(got - expected)))
+        fail(
+            f"for {sentences[worst]!r} it returned {got[worst]:.4f}, but the model says "
+            f"{expected[worst]:.4f}: pass the raw strings to the end-to-end model."
+        )
+    passed(f"one probability per sentence, equal to the model's own for {len(sentences)} probes.")
+
+
+# --------------------------------------------------------------------------- quiz
+
+QUESTIONS = [
+    Question(
+        id="many-to-one",
+        prompt=(
+            "A review is a sequence of words and its label is one number. "
+            "Which RNN architecture is the sentiment model?"
+        ),
+        choices={
+            "a": "one-to-many: one input, a sequence of outputs",
+            "b": "many-to-one: a sequence in, one output after the last step",
+            "c": "many-to-many, synced: one output for every word",
+            "d": "one-to-one: a plain feed-forward network",
+        },
+        answer="b",
+        explanation=(
+            "the LSTM reads every word and only its last hidden state goes to the Dense layer: "
+            "many-to-one, the architecture the lectures use for sentiment."
+        ),
+    ),
+    Question(
+        id="lstm",
+        prompt="Which statement about LSTMs is true?",
+        choices={
+            "a": "they are RNNs with faster feedback loops",
+            "b": "they control their memory with an update gate and a reset gate",
+            "c": "they are a special RNN that handles long-term dependencies well",
+            "d": "their advantage over a plain RNN is only theoretical",
+        },
+        answer="c",
+        explanation=(
+            "the cell state, changed only by the forget and input gates, carries information "
+            "(and gradients) over many steps; update and reset gates belong to the GRU, and the "
+            "advantage is practical, as the comparison table here shows."
+        ),
+    ),
+    Question(
+        id="mask",
+        prompt=(
+            "Reviews are padded with id 0 at the end to a common length. What does "
+            "Embedding(..., mask_zero=True) change for the LSTM after it?"
+        ),
+        choices={
+            "a": "nothing during training, it only speeds up prediction",
+            "b": "the padded steps are skipped: the state after the last real word is kept",
+            "c": "the padded steps are removed from the vocabulary",
+            "d": "id 0 gets a learned embedding of its own",
+        },
+        answer="b",
+        explanation=(
+            "with the mask the LSTM carries its state unchanged through padded steps, so its "
+            "output is the state after the review's last word; without it, hundreds of padding "
+            "steps can wash the review out of the state (the no-mask experiment)."
+        ),
+    ),
+    Question(
+        id="bptt",
+        prompt="Which statement about backpropagation through time (BPTT) is true?",
+        choices={
+            "a": "it only works with GRUs",
+            "b": "it is rarely used in practice",
+            "c": "it is the gradient-based technique that trains RNNs such as LSTMs",
+            "d": "it needs no gradients",
+        },
+        answer="c",
+        explanation=(
+            "model.fit unrolls the LSTM over the review and back-propagates through every step: "
+            "that is BPTT, used for every recurrent layer here."
+        ),
+    ),
+]
