@@ -491,7 +491,7 @@ def plot_piano_roll(
     notes = grid[grid > 0]
     low, high = (notes.min(), notes.max()) if notes.size else (LOWEST, HIGHEST)
     ax.set_xlim(0, len(grid))
-    ax.set_ylim(low - 2, high + 2)
+    ax.set_ylim(low - 2, high + 7)  # room for the legend above the highest note
     ticks = [p for p in range(low - 2, high + 3) if p % 12 == 0]
     ax.set_yticks(ticks, [note_name(p) for p in ticks])
     xlabel = "time step (sixteenth notes; grey lines = bars)"
