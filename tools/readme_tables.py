@@ -50,6 +50,13 @@ def minutes(seconds: float | None) -> str:
     return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
 
 
+def timing(row: dict | None) -> str:
+    if row is None:
+        return "not measured yet"
+    load = row.get("mean_load")
+    return minutes(row["wall_time_s"]) + (f" (load {load:.1f})" if load is not None else "")
+
+
 def machine_line(results: dict) -> str:
     rows = results.get("notebooks", [])
     if not rows:
@@ -75,15 +82,17 @@ def units_table() -> str:
             f"(https://colab.research.google.com/github/{REPOSITORY}/blob/main/notebooks/{stem}.ipynb)"
         )
         title = TITLES.get(stem, stem)
-        fast_t = minutes(fast[stem]["wall_time_s"]) if stem in fast else "not measured yet"
-        full_t = minutes(full[stem]["wall_time_s"]) if stem in full else "not measured yet"
+        fast_t, full_t = timing(fast.get(stem)), timing(full.get(stem))
         budget = minutes(BUDGETS_S.get(stem, {}).get("full"))
         link = f"[`{stem}`](notebooks/{stem}.ipynb)"
         lines.append(f"| {stem[:2]} | {link}: {title} | {badge} | {fast_t} | {full_t} | {budget} |")
     lines += [
         "",
         f"Full mode measured on: {machine_line(load('full-cpu.json'))}.  ",
-        f"Fast mode measured on: {machine_line(load('fast-cpu.json'))}.",
+        f"Fast mode measured on: {machine_line(load('fast-cpu.json'))}.  ",
+        "Load: the machine's mean 1-minute load average during the run. Above the number of",
+        "cores, other work shared the CPU and the time is longer than on a quiet machine;",
+        "`results/*.json` also records the CPU seconds each notebook used (`cpu_time_s`).",
     ]
     return "\n".join(lines)
 

@@ -36,11 +36,15 @@ from helpers.notebooks import METADATA_KEY, code_source_hash  # noqa: E402
 from tools.budgets import over_budget  # noqa: E402
 
 
-class PeakMemory:
-    """Polls the resident memory of this process's children (the kernel) in a thread."""
+class KernelMonitor:
+    """Polls this process's children (the kernel) in a thread: peak resident memory, CPU
+    seconds used (less sensitive than wall time to other work on the machine) and the
+    machine's mean load while the notebook ran."""
 
     def __init__(self, interval: float = 0.5):
         self.interval, self.peak, self._stop = interval, 0, threading.Event()
+        self.cpu_seconds: dict[int, float] = {}
+        self.loads: list[float] = []
         self._thread = threading.Thread(target=self._poll, daemon=True)
 
     def _poll(self) -> None:
@@ -50,8 +54,19 @@ class PeakMemory:
             for child in me.children(recursive=True):
                 with contextlib.suppress(psutil.Error):
                     total += child.memory_info().rss
+                    times = child.cpu_times()
+                    self.cpu_seconds[child.pid] = times.user + times.system
             self.peak = max(self.peak, total)
+            self.loads.append(os.getloadavg()[0])
             self._stop.wait(self.interval)
+
+    @property
+    def cpu_time(self) -> float:
+        return sum(self.cpu_seconds.values())
+
+    @property
+    def mean_load(self) -> float:
+        return sum(self.loads) / len(self.loads) if self.loads else 0.0
 
     def __enter__(self):
         self._thread.start()
@@ -118,7 +133,7 @@ def run_one(path: Path, mode: str, out_dir: Path, timeout: int, reference: bool)
     )
     error = None
     start = time.perf_counter()
-    with PeakMemory() as memory:
+    with KernelMonitor() as monitor:
         try:
             client.execute()
         except (CellExecutionError, CellTimeoutError) as exc:
@@ -130,7 +145,9 @@ def run_one(path: Path, mode: str, out_dir: Path, timeout: int, reference: bool)
         "ok": error is None,
         "error": error,
         "wall_time_s": round(wall, 1),
-        "peak_memory_mb": round(memory.peak / 2**20),
+        "peak_memory_mb": round(monitor.peak / 2**20),
+        "cpu_time_s": round(monitor.cpu_time, 1),
+        "mean_load": round(monitor.mean_load, 1),
         "results": json.loads(results_file.read_text()) if results_file.is_file() else {},
     }
     if reference and error is None:
