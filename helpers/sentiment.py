@@ -242,7 +242,11 @@ def plot_vocabulary_coverage(counts: np.ndarray, vocab_size: int, *, ax=None):
     kept = min(vocab_size - 2, len(counts))
     ax.axvline(kept, color="C3", linestyle="--")
     ax.text(
-        kept, 0.3, f"  VOCAB_SIZE = {vocab_size:,}\n  covers {coverage[kept - 1]:.1%}", color="C3"
+        kept,
+        0.3,
+        f"VOCAB_SIZE = {vocab_size:,}  \ncovers {coverage[kept - 1]:.1%}  ",
+        color="C3",
+        ha="right",
     )
     ax.set_xlabel("the N most frequent words (log scale)")
     ax.set_ylabel("share of all words")
@@ -283,6 +287,7 @@ def plot_review_lengths(lengths: Sequence[int], max_length: int, *, ax=None):
 def plot_comparison(histories: dict[str, dict[str, Sequence[float]]], *, title: str = ""):
     """Validation accuracy and loss per epoch of several models, side by side."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     if not histories:
         raise ValueError("plot_comparison() needs at least one history.")
@@ -293,7 +298,9 @@ def plot_comparison(histories: dict[str, dict[str, Sequence[float]]], *, title: 
                 raise KeyError(f"No {metric!r} in the history of {name}: fit with validation_data.")
             epochs = range(1, len(history[metric]) + 1)
             ax.plot(epochs, history[metric], marker="o", color=f"C{i}", label=name)
+    axes[0].axhline(0.5, color="gray", linestyle=":", label="chance")
     for ax, metric in zip(axes, ("validation accuracy", "validation loss"), strict=True):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
         ax.grid(alpha=0.3)
@@ -310,7 +317,7 @@ def plot_confusion_matrix(labels: np.ndarray, probabilities: np.ndarray, *, ax=N
     matrix = confusion_matrix(labels, probabilities)
     if ax is None:
         _, ax = plt.subplots(figsize=(4.2, 3.8))
-    ax.imshow(matrix, cmap="Blues")
+    ax.imshow(matrix, cmap="Blues", vmin=0)
     rows = matrix.sum(axis=1, keepdims=True)
     for i in range(2):
         for j in range(2):

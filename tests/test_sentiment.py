@@ -182,7 +182,7 @@ def test_plots_draw_and_validate():
             "B": {"val_accuracy": [0.7], "val_loss": [0.5]},
         }
     )
-    assert len(axes[0].lines) == 2
+    assert len(axes[0].lines) == 3  # two models and the chance line
     with pytest.raises(KeyError, match="validation_data"):
         sentiment.plot_comparison({"A": {"accuracy": [0.5]}})
     ax = sentiment.plot_confusion_matrix(np.array([0, 1]), np.array([0.2, 0.9]))
