@@ -119,6 +119,21 @@ def weather_features(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=table.index).astype("float32")
 
 
+def station_order(columns: Sequence[str], station: str) -> list[int]:
+    """Column indices that put `station`'s variables first, the other stations' next (in
+    the order of `columns`) and the columns of no station (time features) last. A model
+    that always forecasts "the first station" can then learn from every station."""
+    columns = list(columns)
+    stations = list(dict.fromkeys(c.split("_", 1)[0] for c in columns if "_" in c))
+    stations = [s for s in stations if s in STATIONS]
+    if station not in stations:
+        raise ValueError(f"no columns of station {station!r}: the stations here are {stations}.")
+    order = [station] + [s for s in stations if s != station]
+    index = [i for s in order for i, c in enumerate(columns) if c.startswith(f"{s}_")]
+    index += [i for i, c in enumerate(columns) if c.split("_", 1)[0] not in stations]
+    return index
+
+
 # ---------------------------------------------------------------- splits and normalisation
 
 
@@ -343,6 +358,18 @@ def direction_accuracy(predicted_change: np.ndarray, actual_change: np.ndarray) 
     return float(np.mean(np.sign(predicted_change) == np.sign(actual_change)))
 
 
+def paired_difference(errors_a: np.ndarray, errors_b: np.ndarray) -> tuple[float, float]:
+    """Mean of errors_a - errors_b over the same days, and its standard error: a difference
+    within about two standard errors of 0 is indistinguishable from luck."""
+    a, b = np.asarray(errors_a, "float64").ravel(), np.asarray(errors_b, "float64").ravel()
+    if a.shape != b.shape or len(a) < 2:
+        raise ValueError(
+            f"need two equally long arrays of at least 2 errors, got {a.shape} and {b.shape}."
+        )
+    difference = a - b
+    return float(difference.mean()), float(difference.std(ddof=1) / np.sqrt(len(difference)))
+
+
 # ---------------------------------------------------------------- anomaly detection
 
 ANOMALY_KINDS = ("spike", "drift", "stuck")
@@ -530,6 +557,7 @@ def plot_window(
     ax.plot(window_times, window_values, marker=".", label=f"input window ({len(window_times)} h)")
     ax.plot(target_times, target_values, "r*", markersize=14, label="target")
     ax.axvspan(window_times[0], window_times[-1], color="C0", alpha=0.08)
+    ax.set_xlabel("time (UTC)")
     ax.set_ylabel(f"temperature ({unit})")
     ax.set_title("One training example: a window of past hours, and the value to predict")
     ax.legend()
@@ -581,12 +609,15 @@ def plot_forecasts(
     title: str = "Forecasts against the truth on test days",
 ):
     """The true series and each model's forecasts, aligned on the same times."""
+    import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(11, 4))
     ax.plot(times, truth, color="black", lw=2, label="truth")
     for name, values in forecasts.items():
         ax.plot(times, values, lw=1.2, label=name)
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+    ax.set_xlabel("target time (UTC)")
     ax.set_ylabel(f"temperature ({unit})")
     ax.set_title(title)
     ax.legend(ncols=3)
@@ -644,8 +675,9 @@ def plot_stock(
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4), gridspec_kw={"width_ratios": [2, 1]})
     left.plot(days, truth, color="black", lw=2, label="truth")
-    for name, values in forecasts.items():
-        left.plot(days, values, lw=1, label=name)
+    for i, (name, values) in enumerate(forecasts.items()):
+        style = "--" if name == "random walk" else "-"
+        left.plot(days, values, style, lw=1.5 if style == "--" else 1, color=f"C{i}", label=name)
     left.set_xlabel("business day")
     left.set_ylabel("DAX (index points)")
     left.set_title("Next-day forecasts, last test days")

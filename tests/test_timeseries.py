@@ -104,6 +104,23 @@ def test_weather_features_need_a_time_index():
         ts.weather_features(pd.DataFrame({"EWR_temp": [1.0]}))
 
 
+def test_station_order_puts_the_station_first():
+    columns = ["EWR_temp", "EWR_dewp", "JFK_temp", "JFK_dewp", "LGA_temp", "LGA_dewp", "day_sin"]
+    order = ts.station_order(columns, "LGA")
+    assert [columns[i] for i in order] == [
+        "LGA_temp",
+        "LGA_dewp",
+        "EWR_temp",
+        "EWR_dewp",
+        "JFK_temp",
+        "JFK_dewp",
+        "day_sin",
+    ]
+    assert sorted(ts.station_order(columns, "EWR")) == list(range(len(columns)))
+    with pytest.raises(ValueError, match="no columns of station"):
+        ts.station_order(columns, "BOS")
+
+
 # ---------------------------------------------------------------- split, normalisation
 
 
@@ -204,6 +221,14 @@ def test_linear_baseline_learns_a_linear_rule():
     y = (x[:, -1, 0] * 3 - x[:, 0, 1])[:, None]
     model = ts.fit_linear(x, y, alpha=1e-6)
     assert ts.mae(ts.predict_linear(model, x), y) < 1e-3
+
+
+def test_paired_difference():
+    mean, se = ts.paired_difference(np.array([2.0, 4.0, 6.0]), np.array([1.0, 2.0, 3.0]))
+    assert mean == pytest.approx(2.0)
+    assert se == pytest.approx(1.0 / np.sqrt(3))
+    with pytest.raises(ValueError, match="equally long"):
+        ts.paired_difference(np.zeros(3), np.zeros(2))
 
 
 def test_returns_and_direction():
