@@ -676,8 +676,10 @@ def plot_stock(
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4), gridspec_kw={"width_ratios": [2, 1]})
     left.plot(days, truth, color="black", lw=2, label="truth")
     for i, (name, values) in enumerate(forecasts.items()):
-        style = "--" if name == "random walk" else "-"
-        left.plot(days, values, style, lw=1.5 if style == "--" else 1, color=f"C{i}", label=name)
+        if name == "random walk":  # drawn on top, dashed: it hides under forecasts close to it
+            left.plot(days, values, "--", lw=1.5, color=f"C{i}", zorder=5, label=name)
+        else:
+            left.plot(days, values, lw=1, color=f"C{i}", label=name)
     left.set_xlabel("business day")
     left.set_ylabel("DAX (index points)")
     left.set_title("Next-day forecasts, last test days")
