@@ -1,5 +1,6 @@
 """Helpers for the notebooks of the RNN course: `import helpers; helpers.setup()`."""
 
+from helpers import checks, quiz
 from helpers.data import DataUnavailableError, extract, fetch, shipped_file, where_is
 from helpers.environment import in_colab, is_fast, pick, setup
 from helpers.plots import plot_history
@@ -7,6 +8,8 @@ from helpers.results import record
 
 __all__ = [
     "DataUnavailableError",
+    "checks",
+    "quiz",
     "extract",
     "fetch",
     "in_colab",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 
 
 def plot_history(
@@ -35,6 +36,7 @@ def plot_history(
         if f"val_{metric}" in history:
             ax.plot(epochs, history[f"val_{metric}"], "--", color=color, label=f"{label}validation")
     ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel(metric)
     if log:
         ax.set_yscale("log")

@@ -32,7 +32,55 @@ TITLES = {
     "07_music_composition": "Composing Bach-style chorales",
 }
 # The headline numbers of each unit: (results key, label, format). Others stay in the JSON.
-HEADLINES: dict[str, list[tuple[str, str, str]]] = {}
+HEADLINES: dict[str, list[tuple[str, str]]] = {
+    "01_memory_cell": [
+        ("numpy_matches_keras", "NumPy recurrent neuron equals keras.layers.SimpleRNN (1e-6)"),
+        ("bptt_matches_tape", "BPTT by hand equals tf.GradientTape"),
+        ("price_mse_memoryless", "next-day price, test MSE: memory-less model"),
+        ("price_mse_rnn", "next-day price, test MSE: SimpleRNN"),
+    ],
+    "02_vanishing_gradients": [
+        ("lag_accuracy", "recall accuracy at lag L (chance 0.25)"),
+        ("clipping_prevented_divergence", "clipping keeps an exploding SimpleRNN training"),
+    ],
+    "03_homemade_lstm": [
+        ("lstm_matches_keras", "home-made LSTM equals keras.layers.LSTM (outputs, states, grads)"),
+        ("masked_matches", "... with a mask too"),
+        ("gru_matches_keras", "home-made GRU equals keras.layers.GRU"),
+        ("speed_ratio_cpu", "home-made LSTM time / Keras LSTM time (CPU, forward+backward)"),
+    ],
+    "04_sentiment_lstm": [
+        ("best_model", "best model (by validation accuracy)"),
+        ("test_accuracy", "its accuracy on the 25,000 test reviews"),
+        ("val_accuracy_simplernn", "comparison, validation accuracy: SimpleRNN"),
+        ("val_accuracy_lstm", "comparison, validation accuracy: LSTM"),
+        ("val_accuracy_gru", "comparison, validation accuracy: GRU"),
+        ("val_accuracy_bilstm", "comparison, validation accuracy: bidirectional LSTM"),
+        ("with_mask_val_accuracy", "LSTM with mask_zero=True, validation accuracy"),
+        ("no_mask_val_accuracy", "the same without the mask"),
+    ],
+    "05_time_series": [
+        ("weather_best_baseline_mae", "weather, 24 h ahead: best naive baseline test MAE (°F)"),
+        ("weather_best_recurrent_model", "best recurrent model"),
+        ("weather_best_recurrent_mae", "its test MAE (°F)"),
+        ("improvement_percent", "improvement over the best naive baseline (%)"),
+        ("stock_test_mae", "DAX next day, test MAE (index points)"),
+        ("stock_lstm_beats_random_walk", "an LSTM beats the random walk on the DAX"),
+        ("anomaly_precision", "anomaly detection: precision (per hour)"),
+        ("anomaly_recall", "anomaly detection: recall (per hour)"),
+    ],
+    "06_seq2seq_translation": [
+        ("test_sentences", "held-out test sentences"),
+        ("test_bleu_plain", "test BLEU (sacreBLEU): LSTM encoder-decoder"),
+        ("test_bleu_attention", "test BLEU (sacreBLEU): with attention"),
+        ("test_exact_match_plain", "exact-match rate: encoder-decoder"),
+        ("test_exact_match_attention", "exact-match rate: with attention"),
+    ],
+    "07_music_composition": [
+        ("test_accuracy", "next-step accuracy on held-out test chorales"),
+        ("baseline_accuracy", "repeat-the-last-step baseline"),
+    ],
+}
 
 
 def load(name: str) -> dict:
@@ -103,7 +151,18 @@ def format_value(value) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     if isinstance(value, dict):
-        return ", ".join(f"{k}: {format_value(v)}" for k, v in value.items())
+        keys = sorted(value, key=lambda k: (0, int(k)) if str(k).isdigit() else (1, str(k)))
+        parts = []
+        for k in keys:
+            v = value[k]
+            parts.append(
+                f"{k} ({format_value(v)})" if isinstance(v, dict) else f"{k}: {format_value(v)}"
+            )
+        return (
+            "; ".join(parts)
+            if any(isinstance(v, dict) for v in value.values())
+            else ", ".join(parts)
+        )
     if isinstance(value, list):
         return "[" + ", ".join(format_value(v) for v in value) + "]"
     return str(value)
@@ -115,7 +174,7 @@ def results_table() -> str:
     for stem, row in sorted(full.items()):
         chosen = HEADLINES.get(stem)
         if chosen:
-            items = [(label, row["results"].get(key)) for key, label, _ in chosen]
+            items = [(label, row["results"].get(key)) for key, label in chosen]
         else:
             items = [(key.replace("_", " "), value) for key, value in row["results"].items()]
         for label, value in items:
