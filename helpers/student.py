@@ -8,8 +8,9 @@ Conventions (nbgrader's): the solution stands between `### BEGIN SOLUTION` and
     # YOUR CODE HERE
     raise NotImplementedError
 
-indented like the marker, except where the region only assigns names (a knowledge-check
-`answers = {...}`): then each name is set to None, which the check reads as "no answer yet".
+indented like the marker, except where a region at the top level of a cell only assigns
+names (a knowledge-check `answers = {...}`): then each name is set to None, which the
+check reads as "no answer yet".
 Cells tagged `hidden` (hidden checks) are removed; grading restores them from the
 instructor notebook.
 """
@@ -58,6 +59,8 @@ def check_id(cell) -> str | None:
 
 
 def _stub_for(indent: str, body: str) -> str:
+    if indent:  # inside a function or class: the body must not run half-written
+        return f"{indent}{STUB}\n{indent}raise NotImplementedError\n"
     try:
         tree = ast.parse(textwrap.dedent(body))
     except SyntaxError:

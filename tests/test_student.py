@@ -33,6 +33,15 @@ def test_assignments_become_none():
     assert student.strip_solutions(source) == "answers = None  # YOUR CODE HERE"
 
 
+def test_assignments_inside_a_function_still_raise():
+    source = (
+        "def call(x):\n    ### BEGIN SOLUTION\n    h = x + 1\n    ### END SOLUTION\n    return h"
+    )
+    assert student.strip_solutions(source) == (
+        "def call(x):\n    # YOUR CODE HERE\n    raise NotImplementedError\n    return h"
+    )
+
+
 def test_unpaired_markers_are_refused():
     with pytest.raises(student.SolutionMarkerError, match="1 '### BEGIN SOLUTION' but 0"):
         student.strip_solutions("### BEGIN SOLUTION\nx = 1")
@@ -87,7 +96,9 @@ def test_student_notebook_runs_and_every_check_fails_clearly_on_the_stub(path, m
         assert index in errors, f"check '{exercise}' passed on the stub"
         ename, message = errors[index]
         assert ename == "CheckFailed", f"check '{exercise}' failed with {ename}: {message}"
-        assert message.strip(), f"check '{exercise}' failed without a message"
+        assert "yet" in message, (
+            f"check '{exercise}' on the stub should say 'not ... yet': {message}"
+        )
     unexpected = {i: e for i, e in errors.items() if i not in checks and i not in answers}
     assert not unexpected, f"cells that depend on the student's answers: {unexpected}"
     messages = [errors[i][1] for i in checks]
