@@ -15,7 +15,7 @@ NOTEBOOKS ?= $(sort $(wildcard notebooks/[0-9]*.ipynb))
 MODE ?= full
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: venv lab test lint format run reference bench student grade clean
+.PHONY: venv lab test lint format run reference bench bench-grading student grade clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) tools/check_python.py
@@ -47,20 +47,26 @@ reference: $(STAMP)
 
 # make student: student versions of every notebook in student/ (solutions out, outputs cleared).
 student: $(STAMP)
-	$(BIN)/python -m helpers.student --out student $(NOTEBOOKS)
+	$(BIN)/python -m instructor.student_versions --out student $(NOTEBOOKS)
 
-# make grade SUBMISSIONS=<folder> [UNIT=01_memory_cell] [CELL_TIMEOUT=120]: gradebook and
-# feedback in grading/. Grading runs student code: use a sandbox or a container.
+# make grade SUBMISSIONS=<folder> [UNIT=01_memory_cell] [JOBS=2] [SHARD=i/n] [CELL_TIMEOUT=120]:
+# gradebook.csv, feedback/ and gradescope/ in grading/ (a part file with SHARD; then
+# `python -m instructor.grading merge grading`). Each exercise runs in its own sandboxed
+# process on hidden inputs; still run grading in a container.
 CELL_TIMEOUT ?= 120
 grade: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "Usage: make grade SUBMISSIONS=<folder of notebooks>"; exit 2; }
-	$(BIN)/python -m helpers.grading "$(SUBMISSIONS)" --out grading --timeout $(CELL_TIMEOUT) $(if $(UNIT),--unit $(UNIT))
+	$(BIN)/python -m instructor.grading "$(SUBMISSIONS)" --out grading --timeout $(CELL_TIMEOUT) $(if $(UNIT),--unit $(UNIT)) $(if $(JOBS),--jobs $(JOBS)) $(if $(SHARD),--shard $(SHARD))
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache
 
 # make bench [MODE=fast|full]: run every notebook, record times, memory and key results in
 # results/<mode>-<cpu|gpu>.json (committed), report budgets, regenerate the README tables.
-bench: $(STAMP)
+bench: bench-grading
 	$(BIN)/python tools/run_notebooks.py --mode $(MODE) --out build/bench-$(MODE) --results auto $(NOTEBOOKS)
 	$(BIN)/python tools/readme_tables.py
+
+# make bench-grading: grade 40 submissions with --jobs 1 and 2 into results/grading-bench.json.
+bench-grading: $(STAMP)
+	RNN_COURSE_FAST=1 $(BIN)/python tools/bench_grading.py

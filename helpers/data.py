@@ -83,6 +83,10 @@ class CorruptFileError(ValueError):
     """A file is not the complete, readable file it should be."""
 
 
+class DownloadError(OSError):
+    """A download failed; the message says why in plain words."""
+
+
 def cache_dir() -> Path:
     """The folder that holds downloaded files (RNN_COURSE_DATA overrides it)."""
     configured = os.environ.get(CACHE_ENV)
@@ -189,10 +193,31 @@ def _copy_atomically(source, target: Path, dataset: Dataset, expected_size: int 
 
 
 def _fetch_url(url: str, target: Path, dataset: Dataset, timeout: float) -> None:
-    request = urllib.request.Request(url, headers={"User-Agent": "rnn-course"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        length = response.headers.get("Content-Length")
-        _copy_atomically(response, target, dataset, int(length) if length else None)
+    """Download with `keras.utils.get_file` into a temporary folder beside the cache (it
+    deletes a half download itself), verify, then rename into place."""
+    import socket
+
+    import keras
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(timeout)  # get_file has no timeout of its own
+    try:
+        with tempfile.TemporaryDirectory(prefix=f".{target.name}.", dir=target.parent) as tmp:
+            try:
+                path = keras.utils.get_file(
+                    dataset.filename, origin=url, cache_dir=tmp, cache_subdir=""
+                )
+            except Exception as exc:  # get_file reports network errors as a bare Exception
+                cause = exc.__context__
+                raise DownloadError(
+                    _reason(cause if isinstance(cause, urllib.error.URLError) else exc)
+                ) from exc
+            digest = verify(Path(path), dataset)
+            os.replace(path, target)
+            _stamp(target).write_text(digest + "\n")
+    finally:
+        socket.setdefaulttimeout(previous)
 
 
 def _sources(dataset: Dataset) -> list[tuple[str, str]]:
@@ -223,7 +248,6 @@ def fetch(name: str | Dataset, *, timeout: float = 60.0) -> Path:
                 with open(location, "rb") as source:
                     _copy_atomically(source, target, dataset, Path(location).stat().st_size)
             else:
-                print(f"Downloading {dataset.filename} from {location} ...")
                 _fetch_url(location, target, dataset, timeout)
             print(f"{dataset.filename}: copied from the {label} into {target.parent}")
             return target

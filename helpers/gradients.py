@@ -6,7 +6,6 @@
 - `state_gradient_norms` measures, with `tf.GradientTape`, how strongly the model's answer
   depends on the recurrent state at every time step: the gradient through time.
 - `plot_gradient_norms` draws those norms on a log scale.
-- `check_clip_by_global_norm` checks the clipping exercise against `tf.clip_by_global_norm`.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from helpers.checks import CheckFailed, call_student, fail, passed
 from helpers.quiz import Question
 
 CELL_TYPES = ("SimpleRNN", "LSTM", "GRU")
@@ -291,82 +289,6 @@ def train_recording(
 
 
 # --------------------------------------------------------------------------------------
-# Exercise: clipping by global norm
-
-
-def reference_clip_by_global_norm(
-    grads: Sequence[np.ndarray], clip_norm: float
-) -> tuple[list[np.ndarray], float]:
-    """Scale all gradients by one factor so that their global norm is at most clip_norm."""
-    global_norm = float(np.sqrt(sum(np.sum(np.square(g)) for g in grads)))
-    scale = clip_norm / max(global_norm, clip_norm)
-    return [np.asarray(g) * scale for g in grads], global_norm
-
-
-def check_clip_by_global_norm(student_clip: Callable[..., tuple]) -> None:
-    """Exercise `clip`: compare with `tf.clip_by_global_norm` on large and small gradients."""
-    import tensorflow as tf
-
-    rng = np.random.default_rng(5)
-    big = [rng.normal(size=(3, 4)) * 10, rng.normal(size=(4,)) * 10, rng.normal(size=(2, 2, 2))]
-    small = [g / 1000 for g in big]
-    for name, grads, clip_norm in [("large", big, 5.0), ("small", small, 5.0)]:
-        result = call_student(
-            student_clip, [g.copy() for g in grads], clip_norm, what="clip_by_global_norm"
-        )
-        if not isinstance(result, tuple) or len(result) != 2:
-            fail(
-                "clip_by_global_norm should return two things: (list of clipped gradients, "
-                f"global norm); it returned {type(result).__name__}."
-            )
-        clipped, norm = result
-        want, want_norm = tf.clip_by_global_norm(
-            [tf.constant(g, dtype=tf.float64) for g in grads], clip_norm
-        )
-        want = [w.numpy() for w in want]
-        try:
-            norm = float(norm)
-        except (TypeError, ValueError):
-            fail(f"the global norm should be one number, not {type(norm).__name__}.")
-        if not np.isclose(norm, float(want_norm), rtol=1e-6):
-            norms = [float(np.linalg.norm(g)) for g in grads]
-            if np.isclose(norm, sum(norms), rtol=1e-6):
-                fail(
-                    "the global norm is not the sum of the norms: it is the square root of "
-                    "the sum of the squares of *all* entries of all gradients."
-                )
-            fail(
-                f"for the {name} gradients your global norm is {norm:.6g}, expected "
-                f"{float(want_norm):.6g}: sqrt of the sum of squares over all gradients."
-            )
-        if not isinstance(clipped, (list, tuple)) or len(clipped) != len(grads):
-            fail(f"return one clipped array per gradient: {len(grads)} arrays in a list.")
-        for i, (got, expected) in enumerate(zip(clipped, want, strict=True)):
-            got = np.asarray(got, dtype=np.float64)
-            if got.shape != expected.shape:
-                fail(f"clipped gradient {i} has shape {got.shape}, expected {expected.shape}.")
-            if np.allclose(got, expected, rtol=1e-6, atol=1e-12):
-                continue
-            if name == "small":
-                fail(
-                    "gradients whose global norm is already below clip_norm must be left "
-                    "unchanged: scale by clip_norm / max(global_norm, clip_norm)."
-                )
-            per_tensor = np.asarray(grads[i]) * clip_norm / max(np.linalg.norm(grads[i]), clip_norm)
-            if np.allclose(got, per_tensor, rtol=1e-6):
-                fail(
-                    "you clipped each gradient by its own norm. Clipping by *global* norm "
-                    "scales all of them by the same factor, which keeps the direction of "
-                    "the whole update."
-                )
-            fail(
-                f"clipped gradient {i} of the {name} gradients has wrong values; multiply "
-                "every gradient by clip_norm / max(global_norm, clip_norm)."
-            )
-    passed("your clipping equals tf.clip_by_global_norm, for gradients above and below the limit.")
-
-
-# --------------------------------------------------------------------------------------
 # Knowledge check
 
 QUESTIONS = [
@@ -379,11 +301,6 @@ QUESTIONS = [
             "c": "An LSTM has an update gate and a reset gate.",
             "d": "The advantage of LSTMs is only theoretical.",
         },
-        answer="b",
-        explanation=(
-            "its gated cell state carries information (and gradient) over many steps, as the "
-            "long-lag task shows; update and reset gates belong to the GRU."
-        ),
     ),
     Question(
         id="q2",
@@ -394,11 +311,6 @@ QUESTIONS = [
             "c": "Replacing tanh by a linear activation.",
             "d": "A larger learning rate.",
         },
-        answer="b",
-        explanation=(
-            "exploding gradients give huge updates; clipping caps the size of each update "
-            "while keeping its direction (a smaller learning rate helps too)."
-        ),
     ),
     Question(
         id="q3",
@@ -410,26 +322,18 @@ QUESTIONS = [
             "is not learned.",
             "c": "The gradient will explode later.",
         },
-        answer="b",
-        explanation=(
-            "a vanishing gradient means tiny weight updates from that step's influence, so "
-            "early inputs stop mattering; gated cells (LSTM, GRU) keep this gradient alive."
-        ),
     ),
 ]
 
 __all__ = [
     "CELL_TYPES",
     "QUESTIONS",
-    "CheckFailed",
     "accuracy_by_lag",
-    "check_clip_by_global_norm",
     "input_gradient_norms",
     "plot_accuracy_by_lag",
     "plot_gradient_norms",
     "recall_model",
     "recall_task",
-    "reference_clip_by_global_norm",
     "state_gradient_norms",
     "train_recording",
 ]

@@ -1,8 +1,8 @@
 """Unit 03: home-made LSTM and GRU cells, copying Keras' weights into them, and checks.
 
-The notebook `03_homemade_lstm` writes the cells itself (that is the lesson). This module
-keeps reference copies of the same cells, so that the exercise check has something to
-compare with and the cells after the exercise run even before the exercise is solved.
+The notebook `03_homemade_lstm` writes the cells' equations itself (that is the lesson).
+This module keeps what surrounds them: the weights of an LSTM cell (`LSTMCellWeights`), a
+GRU cell, copying weights from Keras, comparing a cell with Keras, timing, the toy task.
 
 Weight layout. The lectures write a gate as `sigma(W_f . [h_(t-1), x_t] + b_f)`: one
 matrix per gate that multiplies the previous hidden state and the input stacked together.
@@ -24,7 +24,6 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from helpers.checks import CheckFailed, call_student, passed
 from helpers.quiz import Question
 
 LSTM_GATES = ("f", "i", "c", "o")  # our names: forget, input, candidate, output
@@ -37,11 +36,11 @@ KERAS_GRU_ORDER = ("z", "r", "h")  # update, reset, candidate
 # --------------------------------------------------------------------------------------
 
 
-class LSTMCell(keras.layers.Layer):
-    """The LSTM cell of the lectures, one weight matrix per gate acting on [h_(t-1), x_t].
+class LSTMCellWeights(keras.layers.Layer):
+    """The weights of an LSTM cell: one matrix and one bias per gate, as in the equations.
 
-    Use it through `keras.layers.RNN(LSTMCell(units))`. Called eagerly on one step, it keeps
-    the gate values of that step in `last_gates` (to look at them or check them).
+    A subclass writes `call(self, x_t, states)`, the exercise of unit 03. Called eagerly on
+    one step, `record_gates` keeps the gate values of that step in `last_gates`.
     """
 
     def __init__(self, units: int, **kwargs: Any) -> None:
@@ -69,18 +68,6 @@ class LSTMCell(keras.layers.Layer):
         """Keep the gate values of this step (only in eager calls, not inside a graph)."""
         if tf.executing_eagerly():
             self.last_gates = {name: ops.convert_to_numpy(v) for name, v in gates.items()}
-
-    def call(self, x_t, states):
-        h_prev, c_prev = states
-        hx = ops.concatenate([h_prev, x_t], axis=-1)  # [h_(t-1), x_t]
-        f = ops.sigmoid(ops.matmul(hx, self.W_f) + self.b_f)  # forget gate
-        i = ops.sigmoid(ops.matmul(hx, self.W_i) + self.b_i)  # input gate
-        c_tilde = ops.tanh(ops.matmul(hx, self.W_c) + self.b_c)  # candidate
-        c = f * c_prev + i * c_tilde  # new cell state
-        o = ops.sigmoid(ops.matmul(hx, self.W_o) + self.b_o)  # output gate
-        h = o * ops.tanh(c)  # new hidden state
-        self.record_gates(forget=f, input=i, candidate=c_tilde, output=o)
-        return h, [h, c]
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "units": self.units}
@@ -483,182 +470,6 @@ def latest_marker_task(
 
 
 # --------------------------------------------------------------------------------------
-# The exercise check: the student's LSTM `call`
-# --------------------------------------------------------------------------------------
-
-_GATE_HINTS = {
-    "forget": (
-        "the forget gate f_t",
-        "f_t = sigmoid([h_(t-1), x_t] @ W_f + b_f): h_(t-1) first, then x_t, "
-        "the weights W_f and b_f, and a sigmoid (a gate lies between 0 and 1).",
-    ),
-    "input": (
-        "the input gate i_t",
-        "i_t = sigmoid([h_(t-1), x_t] @ W_i + b_i): its own weights W_i, b_i and a sigmoid.",
-    ),
-    "candidate": (
-        "the candidate C~_t",
-        "C~_t = tanh([h_(t-1), x_t] @ W_c + b_c): the weights W_c, b_c and a tanh (the "
-        "candidate lies between -1 and 1, it is a value, not a gate).",
-    ),
-    "cell": (
-        "the new cell state C_t",
-        "C_t = f_t * C_(t-1) + i_t * C~_t: keep part of the old memory, add part of the new.",
-    ),
-    "output": (
-        "the output gate o_t",
-        "o_t = sigmoid([h_(t-1), x_t] @ W_o + b_o): the weights W_o, b_o and a sigmoid.",
-    ),
-    "hidden": (
-        "the new hidden state h_t",
-        "h_t = o_t * tanh(C_t), with the new cell state C_t (not C_(t-1)).",
-    ),
-}
-
-
-def _reference_step(weights: Mapping[str, np.ndarray], x, h_prev, c_prev) -> dict[str, np.ndarray]:
-    def sigmoid(a):
-        return 1.0 / (1.0 + np.exp(-a))
-
-    hx = np.concatenate([h_prev, x], axis=-1).astype(np.float64)
-    f = sigmoid(hx @ weights["W_f"] + weights["b_f"])
-    i = sigmoid(hx @ weights["W_i"] + weights["b_i"])
-    c_tilde = np.tanh(hx @ weights["W_c"] + weights["b_c"])
-    c = f * c_prev + i * c_tilde
-    o = sigmoid(hx @ weights["W_o"] + weights["b_o"])
-    h = o * np.tanh(c)
-    return {"forget": f, "input": i, "candidate": c_tilde, "cell": c, "output": o, "hidden": h}
-
-
-def _differs(got: Any, want: np.ndarray, atol: float = 1e-5) -> str | None:
-    """None when equal; otherwise a short description of the first difference."""
-    try:
-        got = np.asarray(ops.convert_to_numpy(got), dtype=np.float64)
-    except Exception as exc:
-        return f"it is not an array of numbers ({type(exc).__name__})"
-    if got.shape != want.shape:
-        return f"it has shape {got.shape}, expected {want.shape}"
-    if not np.all(np.isfinite(got)):
-        return "it contains NaN or infinity"
-    if np.allclose(got, want, atol=atol, rtol=1e-4):
-        return None
-    worst = np.unravel_index(np.argmax(np.abs(got - want)), got.shape)
-    return (
-        f"at sample {worst[0]}, unit {worst[1]} it is {got[worst]:.4f}, expected {want[worst]:.4f}"
-    )
-
-
-def check_lstm_call(
-    cell_class: type, *, units: int = 5, input_dim: int = 3, batch: int = 4
-) -> None:
-    """Exercise check: the student's LSTM cell computes the lectures' equations.
-
-    The cell gets known weights, runs one step, and each gate it recorded with
-    `record_gates` is compared with the reference, in the order of the equations; the
-    first that differs is named. Then the cell runs over whole sequences inside
-    keras.layers.RNN and is compared with keras.layers.LSTM.
-    """
-    cell = call_student(cell_class, units, what=f"{getattr(cell_class, '__name__', 'the cell')}()")
-    rng = np.random.default_rng(3)
-    x = rng.normal(size=(batch, input_dim)).astype("float32")
-    h_prev = rng.uniform(-0.9, 0.9, size=(batch, units)).astype("float32")
-    c_prev = rng.uniform(-2.0, 2.0, size=(batch, units)).astype("float32")
-    try:
-        cell.build((None, input_dim))
-    except Exception as exc:
-        raise CheckFailed(f"building the cell failed: {type(exc).__name__}: {exc}") from None
-    missing = [f"{p}_{g}" for g in LSTM_GATES for p in "Wb" if not hasattr(cell, f"{p}_{g}")]
-    if missing:
-        raise CheckFailed(f"the cell has no weights {', '.join(missing)}: keep the given build.")
-    weights = {}
-    for g in LSTM_GATES:
-        weights[f"W_{g}"] = rng.normal(0, 0.6, size=(units + input_dim, units)).astype("float32")
-        weights[f"b_{g}"] = rng.normal(0, 0.5, size=(units,)).astype("float32")
-        _assign(getattr(cell, f"W_{g}"), weights[f"W_{g}"], f"W_{g}")
-        _assign(getattr(cell, f"b_{g}"), weights[f"b_{g}"], f"b_{g}")
-    want = _reference_step(weights, x, h_prev, c_prev)
-
-    cell.last_gates = {}
-    try:
-        result = cell(tf.constant(x), [tf.constant(h_prev), tf.constant(c_prev)])
-    except NotImplementedError:
-        raise CheckFailed(
-            "call is not written yet: replace `raise NotImplementedError` with the equations."
-        ) from None
-    except Exception as exc:
-        hint = ""
-        if "size-incompatible" in str(exc) or "shape" in str(exc).lower():
-            hint = (
-                " Shapes: [h_(t-1), x_t] has units + input_dim columns (h first), and each "
-                f"W has shape (units + input_dim, units) = {weights['W_f'].shape}."
-            )
-        message = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
-        raise CheckFailed(f"call raised {type(exc).__name__}: {message}.{hint}") from None
-    if not (isinstance(result, (list, tuple)) and len(result) == 2):
-        raise CheckFailed("call should return two things: `return h, [h, c]`.")
-    output, states = result
-    if not (isinstance(states, (list, tuple)) and len(states) == 2):
-        raise CheckFailed("the new states should be a list of two tensors: `return h, [h, c]`.")
-
-    gates = dict(getattr(cell, "last_gates", {}) or {})
-    got = {
-        "forget": gates.get("forget"),
-        "input": gates.get("input"),
-        "candidate": gates.get("candidate"),
-        "cell": states[1],
-        "output": gates.get("output"),
-        "hidden": states[0],
-    }
-    if (
-        _differs(states[0], want["cell"]) is None
-        and _differs(states[1], want["hidden"]) is None
-        and _differs(states[0], want["hidden"]) is not None
-    ):
-        raise CheckFailed("the states are in the wrong order: return h, [h, c] (h first).")
-    for key in ("forget", "input", "candidate", "cell", "output", "hidden"):
-        if got[key] is None:
-            continue  # gate not recorded: the cell and hidden states still catch a mistake
-        problem = _differs(got[key], want[key])
-        if problem:
-            name, hint = _GATE_HINTS[key]
-            raise CheckFailed(f"{name} differs from the reference: {problem}. Check {hint}")
-    if _differs(output, want["hidden"]):
-        raise CheckFailed("the output differs from h_t: an LSTM cell outputs its hidden state.")
-    not_recorded = [k for k in ("forget", "input", "candidate", "output") if got[k] is None]
-
-    # The whole sequence, inside keras.layers.RNN (and a graph), against keras.layers.LSTM.
-    seq = rng.normal(size=(batch, 7, input_dim)).astype("float32")
-    keras_lstm = keras.layers.LSTM(units, return_sequences=True, return_state=True)
-    try:
-        diffs = compare_with_keras(
-            keras_lstm, call_student(cell_class, units, what="the cell"), seq
-        )
-    except CheckFailed:
-        raise
-    except Exception as exc:
-        raise CheckFailed(
-            f"one step is right, but inside keras.layers.RNN the cell raised "
-            f"{type(exc).__name__}: {str(exc).strip()[:200]}. Use keras.ops (or tf) functions, "
-            f"not NumPy, inside call."
-        ) from None
-    if not matches(diffs, tol=1e-5):
-        worst = max(diffs, key=lambda k: diffs[k]["diff"] / max(1.0, diffs[k]["size"]))
-        raise CheckFailed(
-            f"one step is right, but over a sequence of 7 steps the {worst} differ from "
-            f"keras.layers.LSTM by up to {diffs[worst]['diff']:.2g}."
-        )
-    note = (
-        f" (record_gates did not get {', '.join(not_recorded)}; keep that line to see them)"
-        if not_recorded
-        else ""
-    )
-    passed(
-        "every gate, the cell state and the hidden state match the reference, and over a "
-        f"whole sequence your cell equals keras.layers.LSTM{note}."
-    )
-
-
-# --------------------------------------------------------------------------------------
 # Knowledge check
 # --------------------------------------------------------------------------------------
 
@@ -672,12 +483,6 @@ QUESTIONS = [
             "c": "An LSTM controls its memory with an update gate and a reset gate.",
             "d": "The advantage of LSTMs is only theoretical; in practice they equal plain RNNs.",
         },
-        answer="b",
-        explanation=(
-            "an LSTM keeps a cell state that gates protect, so information (and gradients) "
-            "survive many steps. Update and reset gates are the GRU's; an LSTM is slower than "
-            "a plain RNN (four gates per step), and its advantage is measured, not theoretical."
-        ),
     ),
     Question(
         id="q2",
@@ -689,12 +494,6 @@ QUESTIONS = [
             "c": "C_t stores the whole input sequence.",
             "d": "C_t is the output of the cell, so the loss updates it directly.",
         },
-        answer="b",
-        explanation=(
-            "C_t = f_t * C_(t-1) + i_t * C~_t: with the forget gate near 1 and the input gate "
-            "near 0, C_t stays as it was; no matrix multiplies it, unlike h in a plain RNN. "
-            "It holds a fixed number of values, not the sequence, and the output is h_t."
-        ),
     ),
     Question(
         id="q3",
@@ -705,12 +504,6 @@ QUESTIONS = [
             "c": "The sigmoid lies between -1 and 1, so a gate can also change the sign.",
             "d": "There is no reason; any activation works as a gate.",
         },
-        answer="a",
-        explanation=(
-            "a gate multiplies a value element by element: 0 blocks it, 1 lets it all through. "
-            "tanh, between -1 and 1, is used for the values themselves (the candidate and the "
-            "squashed cell state)."
-        ),
     ),
     Question(
         id="q4",
@@ -722,12 +515,12 @@ QUESTIONS = [
             "c": "cannot learn long-term dependencies at all.",
             "d": "is identical to an LSTM whose forget gate is removed.",
         },
-        answer="b",
-        explanation=(
-            "a GRU has 3 weight blocks where an LSTM has 4, and keeps one state h_t. Its update "
-            "gate z_t mixes old and new state, doing the work of the forget and input gates "
-            "together; on many tasks it performs about as well as an LSTM. Fewer weights "
-            "often make it faster, but measure: section 8 times both."
-        ),
     ),
 ]
+
+
+def show_source(obj: Any) -> None:
+    """Print the code of a class or function of the course's helpers, to read it."""
+    import inspect
+
+    print(inspect.getsource(obj).rstrip())

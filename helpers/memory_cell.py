@@ -1,4 +1,4 @@
-"""Unit 01: the recurrent neuron in NumPy, its forward pass, BPTT by hand, exercise checks.
+"""Unit 01: unrolling a recurrent neuron, its states in Keras, BPTT by hand, the quiz.
 
 Weights follow Keras' layout, so that they can be copied into `keras.layers.SimpleRNN`
 unchanged: a row vector `x_t` of D features times the kernel `W_x` (D, H), the previous
@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from helpers.checks import CheckFailed, call_student, expect_array, fail, passed
 from helpers.quiz import Question
 
 # --------------------------------------------------------------------------------------
@@ -51,50 +50,58 @@ def _check_sequence(xs: np.ndarray, W_x: np.ndarray, W_h: np.ndarray, b: np.ndar
 # Forward
 
 
-def rnn_step(
-    x_t: np.ndarray, h_prev: np.ndarray, W_x: np.ndarray, W_h: np.ndarray, b: np.ndarray
-) -> np.ndarray:
-    """One step of the recurrent neuron: `tanh(x_t @ W_x + h_prev @ W_h + b)`.
-
-    x_t: (batch, D), h_prev: (batch, H); returns h_t: (batch, H).
-    """
-    if np.ndim(x_t) != 2 or np.ndim(h_prev) != 2:
-        raise ValueError(
-            f"x_t and h_prev should be 2-D (batch, D) and (batch, H), but have shapes "
-            f"{np.shape(x_t)} and {np.shape(h_prev)}."
-        )
-    _check_sequence(np.asarray(x_t)[:, None, :], W_x, W_h, b)
-    if np.shape(h_prev) != (np.shape(x_t)[0], np.shape(W_h)[0]):
-        raise ValueError(
-            f"h_prev should have shape (batch, H) = ({np.shape(x_t)[0]}, {np.shape(W_h)[0]}), "
-            f"but has shape {np.shape(h_prev)}."
-        )
-    return np.tanh(x_t @ W_x + h_prev @ W_h + b)
-
-
-def rnn_forward(
+def unroll(
+    step: Callable[..., np.ndarray],
     xs: np.ndarray,
     W_x: np.ndarray,
     W_h: np.ndarray,
     b: np.ndarray,
     h0: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Unroll the recurrent neuron over a batch of sequences.
+    """Apply `step(x_t, h_prev, W_x, W_h, b)` at every time step, feeding each state back.
 
-    xs: (batch, T, D); returns every hidden state, shape (batch, T, H).
-    h0 is the state before the first step (zeros if None), shape (batch, H).
+    xs: (batch, T, D); returns every hidden state, shape (batch, T, H). h0 is the state
+    before the first step (zeros if None), shape (batch, H).
     """
     _check_sequence(xs, W_x, W_h, b)
     batch, T, _ = np.shape(xs)
+    h = _start_state(h0, batch, np.shape(W_h)[0])
+    states = []
+    for t in range(T):
+        h = np.asarray(step(xs[:, t], h, W_x, W_h, b), dtype=np.float64)
+        states.append(h)
+    return np.stack(states, axis=1)
+
+
+def simple_rnn_states(
+    xs: np.ndarray,
+    W_x: np.ndarray,
+    W_h: np.ndarray,
+    b: np.ndarray,
+    h0: np.ndarray | None = None,
+) -> np.ndarray:
+    """Every hidden state of `keras.layers.SimpleRNN` (in float64) with these weights.
+
+    xs: (batch, T, D); returns (batch, T, H). h0: the initial state (zeros if None).
+    """
+    import keras
+
+    _check_sequence(xs, W_x, W_h, b)
+    batch, _, D = np.shape(xs)
     H = np.shape(W_h)[0]
+    layer = keras.layers.SimpleRNN(H, return_sequences=True, dtype="float64")
+    layer.build((None, None, D))
+    layer.set_weights([W_x, W_h, b])
+    h = _start_state(h0, batch, H)
+    states = layer(np.asarray(xs, dtype=np.float64), initial_state=[h])
+    return keras.ops.convert_to_numpy(states)
+
+
+def _start_state(h0: np.ndarray | None, batch: int, H: int) -> np.ndarray:
     h = np.zeros((batch, H)) if h0 is None else np.asarray(h0, dtype=np.float64)
     if h.shape != (batch, H):
         raise ValueError(f"h0 should have shape (batch, H) = ({batch}, {H}), not {h.shape}.")
-    hs = np.empty((batch, T, H))
-    for t in range(T):
-        h = np.tanh(xs[:, t] @ W_x + h @ W_h + b)
-        hs[:, t] = h
-    return hs
+    return h
 
 
 # --------------------------------------------------------------------------------------
@@ -147,7 +154,7 @@ def bptt(
             f"not {np.shape(targets)}."
         )
     h_start = np.zeros((batch, H)) if h0 is None else np.asarray(h0, dtype=np.float64)
-    hs = rnn_forward(xs, W_x, W_h, b, h_start)
+    hs = simple_rnn_states(xs, W_x, W_h, b, h_start)
     y = hs[:, -1] @ W_y + b_y
     loss = float(np.mean((y - targets) ** 2))
 
@@ -176,103 +183,6 @@ def bptt(
     )
 
 
-def scalar_rnn_grad_w_h(xs: np.ndarray, w_x: float, w_h: float, b: float, target: float) -> float:
-    """dL/dw_h for a one-unit RNN `h_t = tanh(w_x x_t + w_h h_(t-1) + b)`, L = (h_T - target)^2.
-
-    xs is one sequence of numbers, shape (T,). This is the exercise's reference answer.
-    """
-    xs = np.asarray(xs, dtype=np.float64)
-    if xs.ndim != 1:
-        raise ValueError(f"xs should be one sequence of numbers, shape (T,), not {xs.shape}.")
-    hs = [0.0]
-    for x in xs:
-        hs.append(np.tanh(w_x * x + w_h * hs[-1] + b))
-    dh = 2.0 * (hs[-1] - target)
-    grad = 0.0
-    for t in range(len(xs), 0, -1):
-        da = dh * (1.0 - hs[t] ** 2)
-        grad += da * hs[t - 1]
-        dh = da * w_h
-    return float(grad)
-
-
-# --------------------------------------------------------------------------------------
-# Exercise checks
-
-
-def check_rnn_step(student_step: Callable[..., np.ndarray]) -> None:
-    """Exercise `forward-step`: the student's `rnn_step(x_t, h_prev, W_x, W_h, b)`."""
-    rng = np.random.default_rng(7)
-    batch, D, H = 3, 2, 4
-    x_t = rng.normal(size=(batch, D))
-    h_prev = rng.uniform(-1, 1, size=(batch, H))
-    W_x = rng.normal(size=(D, H))
-    W_h = rng.normal(size=(H, H)) * 0.5
-    b = rng.normal(size=H)
-    got = call_student(student_step, x_t, h_prev, W_x, W_h, b, what="rnn_step")
-    want = rnn_step(x_t, h_prev, W_x, W_h, b)
-    if got is None:
-        fail("rnn_step returned None: did you forget to `return` the new state?")
-    got_arr = np.asarray(got, dtype=np.float64)
-    if got_arr.shape != want.shape:
-        fail(
-            f"rnn_step returned shape {got_arr.shape}, expected (batch, H) = {want.shape}. "
-            "With row vectors, x_t @ W_x has shape (batch, H) and so has h_prev @ W_h."
-        )
-    pre = x_t @ W_x + h_prev @ W_h + b
-    hints = [
-        (pre, "you forgot the activation: wrap the sum in np.tanh(...)."),
-        (np.tanh(x_t @ W_x + h_prev @ W_h), "the bias b is missing from the sum."),
-        (np.tanh(x_t @ W_x + b), "the previous state is missing: add h_prev @ W_h."),
-        (
-            np.tanh(x_t @ W_x + h_prev @ W_h.T + b),
-            "W_h is used transposed: with row vectors write h_prev @ W_h.",
-        ),
-        (1 / (1 + np.exp(-pre)), "use tanh, not the sigmoid, as SimpleRNN does."),
-    ]
-    for wrong, hint in hints:
-        if got_arr.shape == wrong.shape and np.allclose(got_arr, wrong, atol=1e-6):
-            fail(hint)
-    expect_array(got_arr, want, name="h_t", hint="Compute tanh(x_t @ W_x + h_prev @ W_h + b).")
-    h_zero = call_student(student_step, x_t, np.zeros((batch, H)), W_x, W_h, b, what="rnn_step")
-    expect_array(h_zero, np.tanh(x_t @ W_x + b), name="h_t for h_prev = 0")
-    passed("rnn_step computes tanh(x_t @ W_x + h_prev @ W_h + b) for a whole batch.")
-
-
-def check_grad_w_h(student_grad: Callable[..., float]) -> None:
-    """Exercise `grad-through-time`: dL/dw_h of the one-unit RNN, summed over steps."""
-    cases = [
-        (np.array([0.5, -1.0, 2.0]), 0.8, 0.5, 0.1, 0.3),
-        (np.array([1.0, 0.2, -0.4, 0.9, -1.5]), -0.6, 1.2, -0.2, -0.5),
-    ]
-    for xs, w_x, w_h, b, target in cases:
-        got = call_student(student_grad, xs, w_x, w_h, b, target, what="grad_w_h")
-        want = scalar_rnn_grad_w_h(xs, w_x, w_h, b, target)
-        try:
-            got = float(np.asarray(got, dtype=np.float64).reshape(()))
-        except (TypeError, ValueError):
-            fail(f"grad_w_h should return one number, but returned {got!r}.")
-        if np.isclose(got, want, atol=1e-8, rtol=1e-6):
-            continue
-        # plausible mistakes: only the last step's term; no chain through w_h
-        hs = [0.0]
-        for x in xs:
-            hs.append(np.tanh(w_x * x + w_h * hs[-1] + b))
-        last_only = 2 * (hs[-1] - target) * (1 - hs[-1] ** 2) * hs[-2]
-        if np.isclose(got, last_only, atol=1e-8, rtol=1e-6):
-            fail(
-                "you kept only the last step's term. w_h is used at every step, so the "
-                "gradient is a sum: keep pushing dL/dh back (times (1 - h_t^2) * w_h) "
-                "and add h_(t-1) * dL/da_t at every step."
-            )
-        fail(
-            f"for xs={xs.tolist()}, w_x={w_x}, w_h={w_h}, b={b}, target={target} you return "
-            f"{got:.6g}, expected {want:.6g}. Check the backward loop: "
-            "da_t = dh_t * (1 - h_t^2); grad += da_t * h_(t-1); dh_(t-1) = da_t * w_h."
-        )
-    passed("dL/dw_h summed over all time steps matches the reference.")
-
-
 # --------------------------------------------------------------------------------------
 # Knowledge check
 
@@ -286,11 +196,6 @@ QUESTIONS = [
             "c": "They have a memory: earlier inputs of a sequence influence the current output.",
             "d": "They have no memory; each input is processed independently.",
         },
-        answer="c",
-        explanation=(
-            "the hidden state h_t = f(h_(t-1), x_t) carries information from earlier steps, "
-            "so earlier inputs change later outputs; a feed-forward net treats each input alone."
-        ),
     ),
     Question(
         id="q2",
@@ -301,11 +206,6 @@ QUESTIONS = [
             "b": "100 times as many: one copy of the weights per time step.",
             "c": "It depends on the batch size.",
         },
-        answer="a",
-        explanation=(
-            "unrolling reuses one set of weights at every step (weight sharing), so the count "
-            "does not grow with the sequence length; only computation and memory do."
-        ),
     ),
     Question(
         id="q3",
@@ -316,23 +216,7 @@ QUESTIONS = [
             "c": "It is rarely used in practice.",
             "d": "It needs one set of weights per time step.",
         },
-        answer="b",
-        explanation=(
-            "BPTT is ordinary backpropagation on the unrolled network; since the weights are "
-            "shared, their gradient is the sum of the terms of all time steps. Every RNN, "
-            "LSTM and GRU in Keras is trained with it."
-        ),
     ),
 ]
 
-__all__ = [
-    "QUESTIONS",
-    "CheckFailed",
-    "Gradients",
-    "bptt",
-    "check_grad_w_h",
-    "check_rnn_step",
-    "rnn_forward",
-    "rnn_step",
-    "scalar_rnn_grad_w_h",
-]
+__all__ = ["QUESTIONS", "Gradients", "bptt", "simple_rnn_states", "unroll"]

@@ -13,14 +13,13 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from helpers.checks import call_student, fail, passed
 from helpers.data import cache_dir, course_root
 from helpers.quiz import Question
 
@@ -314,52 +313,20 @@ def transpose(grid: np.ndarray, semitones: int) -> np.ndarray | None:
 # ----------------------------------------------------------------------------- sampling
 
 
-def apply_temperature(probabilities: Any, temperature: float) -> np.ndarray:
-    """Reshape each distribution (last axis) as softmax(log(p) / temperature)."""
+def sample(probabilities: Any, temperature: float, rng: np.random.Generator) -> np.ndarray:
+    """One token per distribution (last axis), drawn from softmax(log(p) / temperature).
+
+    Drawn with the Gumbel-max trick: the argmax of log(p) / temperature plus Gumbel noise
+    is a draw from that distribution, without computing it.
+    """
     if temperature <= 0:
         raise ValueError(f"temperature must be positive, not {temperature}.")
-    p = np.asarray(probabilities, dtype=np.float64)
-    logits = np.log(np.maximum(p, 1e-300)) / temperature
-    logits -= logits.max(axis=-1, keepdims=True)
-    e = np.exp(logits)
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-def sample(probabilities: Any, temperature: float, rng: np.random.Generator) -> np.ndarray:
-    """One token per distribution (last axis), drawn after `apply_temperature`."""
-    p = apply_temperature(probabilities, temperature)
-    flat = p.reshape(-1, p.shape[-1])
-    cumulative = flat.cumsum(axis=-1)
-    draws = rng.random((len(flat), 1)) * cumulative[:, -1:]
-    tokens = (cumulative < draws).sum(axis=-1)
-    return np.minimum(tokens, p.shape[-1] - 1).reshape(p.shape[:-1])
+    logits = np.log(np.maximum(np.asarray(probabilities, dtype=np.float64), 1e-300))
+    gumbel = -np.log(-np.log(rng.uniform(1e-300, 1.0, size=logits.shape)))
+    return np.argmax(logits / temperature + gumbel, axis=-1)
 
 
 # ----------------------------------------------------------------------------- notes, MIDI, audio
-
-
-def grid_to_notes(grid: Any, step_seconds: float = 0.15) -> list[tuple[int, int, float, float]]:
-    """Notes (voice, pitch, start seconds, end seconds) from a grid of MIDI pitches.
-
-    A pitch that a voice keeps over consecutive steps is one held note; 0 is silence.
-    (The grid cannot tell a held note from the same note sung twice: JSB-style data shares
-    that limit.)
-    """
-    grid = _check_grid(grid)
-    if step_seconds <= 0:
-        raise ValueError(f"step_seconds must be positive, not {step_seconds}.")
-    notes = []
-    for voice in range(grid.shape[1]):
-        column = grid[:, voice]
-        start = 0
-        for t in range(1, len(column) + 1):
-            if t == len(column) or column[t] != column[start]:
-                if column[start] != 0:
-                    notes.append(
-                        (voice, int(column[start]), start * step_seconds, t * step_seconds)
-                    )
-                start = t
-    return sorted(notes, key=lambda n: (n[2], n[0]))
 
 
 def notes_to_midi(notes: Sequence[tuple[int, int, float, float]], path: str | Path) -> Path:
@@ -379,11 +346,6 @@ def notes_to_midi(notes: Sequence[tuple[int, int, float, float]], path: str | Pa
     path.parent.mkdir(parents=True, exist_ok=True)
     midi.write(str(path))
     return path
-
-
-def grid_to_midi(grid: Any, path: str | Path, step_seconds: float = 0.15) -> Path:
-    """Write a (T, 4) grid of MIDI pitches as a MIDI file."""
-    return notes_to_midi(grid_to_notes(grid, step_seconds), path)
 
 
 def output_dir() -> Path:
@@ -470,17 +432,9 @@ def plot_piano_roll(
     grid = _check_grid(grid)
     if ax is None:
         _, ax = plt.subplots(figsize=(11, 3.6))
-    for voice, pitch, start, end in grid_to_notes(grid, 1.0):
-        ax.add_patch(
-            plt.Rectangle(
-                (start, pitch - 0.4),
-                end - start,
-                0.8,
-                color=VOICE_COLORS[voice],
-                alpha=0.85,
-                linewidth=0,
-            )
-        )
+    for step, voice in zip(*np.nonzero(grid), strict=True):  # one box per step and voice
+        pitch, color = grid[step, voice], VOICE_COLORS[voice]
+        ax.add_patch(plt.Rectangle((step, pitch - 0.4), 1, 0.8, color=color, alpha=0.85, lw=0))
     for bar in range(0, len(grid) + 1, STEPS_PER_BAR):
         ax.axvline(bar, color="0.85", lw=0.8, zorder=0)
     if seed_steps:
@@ -541,87 +495,6 @@ def texture(grid: Any) -> dict[str, float]:
     }
 
 
-# ----------------------------------------------------------------------------- exercise checks
-
-
-def check_temperature(apply: Callable[[np.ndarray, float], Any]) -> None:
-    """Exercise `temperature`: apply(probabilities, temperature) -> reshaped distributions."""
-    p = np.array([[0.5, 0.3, 0.15, 0.05, 0.0], [0.1, 0.2, 0.3, 0.4, 0.0]])
-    for temperature in (1.0, 0.5, 2.0):
-        got = call_student(apply, p.copy(), temperature, what="apply_temperature")
-        if got is None:
-            fail("apply_temperature returned None: did you forget to `return` the result?")
-        got = np.asarray(got, dtype=np.float64)
-        if got.shape != p.shape:
-            fail(
-                f"for probabilities of shape {p.shape} you returned shape {got.shape}: "
-                "reshape every row (the last axis) and keep the shape."
-            )
-        if not np.all(np.isfinite(got)):
-            fail(
-                f"at temperature {temperature} the result holds NaN or infinity: a probability "
-                "can be 0, so take the log of max(p, a tiny number) or add a tiny number."
-            )
-        if not np.allclose(got.sum(axis=-1), 1.0, atol=1e-6):
-            fail(
-                f"at temperature {temperature} the rows sum to {np.round(got.sum(-1), 4)}, not 1: "
-                "normalise with a softmax over the last axis."
-            )
-        want = apply_temperature(p, temperature)
-        if not np.allclose(got, want, atol=1e-4):
-            hint = ""
-            if temperature != 1.0:
-                inverse = apply_temperature(p, 1 / temperature)
-                if np.allclose(got, inverse, atol=1e-4):
-                    hint = " You multiplied by the temperature: divide the log-probabilities by it."
-            fail(
-                f"at temperature {temperature} the first row is {np.round(got[0], 3)}, expected "
-                f"{np.round(want[0], 3)}: compute softmax(log(p) / temperature).{hint}"
-            )
-    passed(
-        "temperature 1 keeps the distribution, below 1 sharpens it (top note "
-        f"{apply_temperature(p, 0.5)[0, 0]:.2f} at 0.5), above 1 flattens it "
-        f"({apply_temperature(p, 2.0)[0, 0]:.2f} at 2)."
-    )
-
-
-_CHECK_GRID = np.array(
-    [[67, 62, 59, 43], [67, 62, 59, 43], [69, 62, 57, 43], [69, 0, 57, 45], [71, 0, 55, 45]],
-    dtype=np.int16,
-)
-
-
-def check_grid_to_notes(to_notes: Callable[[np.ndarray, float], Any]) -> None:
-    """Exercise `to-notes`: to_notes(grid, step_seconds) -> [(voice, pitch, start, end)]."""
-    want = grid_to_notes(_CHECK_GRID, 0.5)
-    got = call_student(to_notes, _CHECK_GRID.copy(), 0.5, what="grid_to_notes")
-    if got is None:
-        fail("grid_to_notes returned None: did you forget to `return` the list of notes?")
-    try:
-        got = sorted((int(v), int(p), float(s), float(e)) for v, p, s, e in got)
-    except (TypeError, ValueError):
-        fail("return a list of (voice, pitch, start, end) tuples, e.g. [(0, 67, 0.0, 1.0), ...].")
-    if any(p == 0 for _, p, _, _ in got):
-        fail("a pitch of 0 is a rest: rests make no note, leave them out.")
-    if len(got) > len(want):
-        fail(
-            f"you made {len(got)} notes, expected {len(want)}: a pitch that a voice keeps on "
-            "consecutive steps is one held note, not one note per step."
-        )
-    if len(got) < len(want):
-        fail(f"you made {len(got)} notes, expected {len(want)}: did you miss the last note?")
-    reference = sorted(want)
-    for mine, right in zip(got, reference, strict=True):
-        if mine != right:
-            fail(
-                f"found {mine}, expected {right} (voice, pitch, start s, end s): start and end are "
-                "step numbers times step_seconds, and the end is where the next note begins."
-            )
-    passed(
-        f"{len(want)} notes from a {_CHECK_GRID.shape[0]}-step grid, rests skipped, holds merged."
-    )
-
-
 # ----------------------------------------------------------------------------- knowledge check
 
 
@@ -636,9 +509,6 @@ QUESTIONS = [
             "c": "It connects every feature to every other feature in a loop.",
             "d": "It has no memory; each time step is predicted on its own.",
         },
-        answer="b",
-        explanation="an RNN keeps a hidden state h_t = f(h_(t-1), x_t); here it is how the "
-        "model knows which chord and which beat it is in when it predicts the next step.",
     ),
     Question(
         id="q2",
@@ -650,9 +520,6 @@ QUESTIONS = [
             "gated cell state.",
             "d": "Their advantage over plain RNNs is only theoretical.",
         },
-        answer="c",
-        explanation="the forget, input and output gates let the cell state carry information "
-        "over many steps; update and reset gates belong to the GRU.",
     ),
     Question(
         id="q3",
@@ -663,8 +530,5 @@ QUESTIONS = [
             "c": "Unlikely notes become more likely: adventurous, often wrong music.",
             "d": "Nothing: temperature only changes the training loss.",
         },
-        answer="b",
-        explanation="dividing the log-probabilities by a temperature below 1 sharpens the "
-        "distribution towards its top choice; above 1 flattens it. The model stays the same.",
     ),
 ]

@@ -1,8 +1,11 @@
-"""Knowledge checks: multiple-choice questions from the lectures, checked with explanations.
+"""Knowledge checks: multiple-choice questions from the lectures.
 
-A unit defines its questions once (in its helpers module) and the notebook shows them with
-`show(QUESTIONS)`; the student answers in a dict, and `check(QUESTIONS, answers)` says for
-each question whether it is right and explains the right answer either way.
+A unit defines its questions once (prompt and choices, in its helpers module) and the
+notebook shows them with `show(QUESTIONS)`; the student answers in a dict such as
+`{"q1": "b", "q2": "d"}`. The answers are marked by the course's grader, outside the
+notebook: `check(QUESTIONS, answers)` only confirms that every question has one valid
+letter. The course package ships no answer key; the feedback file that grading writes
+says, for each question, whether the answer is right and why.
 """
 
 from __future__ import annotations
@@ -18,12 +21,6 @@ class Question:
     id: str
     prompt: str
     choices: Mapping[str, str]  # letter -> text
-    answer: str  # the right letter
-    explanation: str  # why it is right (and the others are not)
-
-    def __post_init__(self):
-        if self.answer not in self.choices:
-            raise ValueError(f"Question {self.id}: answer {self.answer!r} is not a choice.")
 
 
 def show(questions: Sequence[Question]) -> None:
@@ -35,33 +32,35 @@ def show(questions: Sequence[Question]) -> None:
         print()
 
 
+def normalize(answer: object) -> str:
+    """'B', ' b) ' -> 'b'."""
+    return str(answer).strip().lower().rstrip(")").strip()
+
+
 def check(questions: Sequence[Question], answers: Mapping[str, str] | None) -> None:
-    """Explain every answer; raise CheckFailed unless all are right."""
+    """Say whether every question has one valid letter; raise CheckFailed if not."""
     if answers is None:
         raise CheckFailed("no answers yet: fill in the `answers` dict, one letter per question.")
     if not isinstance(answers, Mapping):
         raise CheckFailed(
             f"`answers` should be a dict like {{'q1': 'b'}}, not a {type(answers).__name__}."
         )
-    wrong, missing = [], []
-    for q in questions:
-        given = answers.get(q.id)
-        if given is None or str(given).strip() == "":
-            missing.append(q.id)
-            continue
-        letter = str(given).strip().lower().rstrip(")")
-        if letter not in q.choices:
-            wrong.append(q.id)
-            print(f"[{q.id}] {given!r} is not one of the choices {', '.join(q.choices)}.")
-        elif letter == q.answer:
-            print(f"[{q.id}] right: {q.explanation}")
-        else:
-            wrong.append(q.id)
-            print(f"[{q.id}] not {letter}: {q.explanation}")
+    missing = [q.id for q in questions if str(answers.get(q.id) or "").strip() == ""]
     if missing:
         raise CheckFailed(f"no answer yet for {', '.join(missing)}.")
-    if wrong:
+    invalid = [
+        f"{q.id}: {answers[q.id]!r} is not one of {', '.join(q.choices)}"
+        for q in questions
+        if normalize(answers[q.id]) not in q.choices
+    ]
+    if invalid:
+        raise CheckFailed("; ".join(invalid) + ".")
+    unknown = sorted(set(map(str, answers)) - {q.id for q in questions})
+    if unknown:
         raise CheckFailed(
-            f"{len(wrong)} of {len(questions)} answers to revisit: {', '.join(wrong)}."
+            f"there is no question {', '.join(unknown)}: check the keys of `answers`."
         )
-    print(f"Passed: all {len(questions)} answers are right.")
+    print(
+        f"Recorded: {len(questions)} answers, one valid letter each. The grader marks them and "
+        "your feedback file explains every question."
+    )

@@ -10,13 +10,12 @@ import re
 import string
 import textwrap
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from helpers.checks import call_student, fail, passed
 from helpers.quiz import Question
 
 LABELS = ("negative", "positive")
@@ -96,15 +95,15 @@ def encode(vectorizer: Any, texts: Sequence[str], max_length: int) -> list[np.nd
 
 def pad(sequences: Sequence[np.ndarray], length: int | None = None) -> np.ndarray:
     """Pad with 0 at the end (and cut) to `length`, or to the longest sequence if None."""
+    import keras
+
     if len(sequences) == 0:
         raise ValueError("pad() got no sequences.")
     longest = max(len(s) for s in sequences)
-    length = longest if length is None else length
-    out = np.zeros((len(sequences), max(length, 1)), dtype="int32")
-    for i, seq in enumerate(sequences):
-        seq = np.asarray(seq)[:length]
-        out[i, : len(seq)] = seq
-    return out
+    return keras.utils.pad_sequences(
+        sequences, maxlen=max(longest if length is None else length, 1),
+        dtype="int32", padding="post", truncating="post",
+    )  # fmt: skip
 
 
 def make_dataset(
@@ -332,13 +331,13 @@ def plot_confusion_matrix(labels: np.ndarray, probabilities: np.ndarray, *, ax=N
 
 def confusion_matrix(labels: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
     """Counts [[true neg, false pos], [false neg, true pos]] at threshold 0.5."""
+    from sklearn import metrics
+
     labels = np.asarray(labels).reshape(-1).astype(int)
     predicted = (np.asarray(probabilities).reshape(-1) > 0.5).astype(int)
     if len(labels) != len(predicted):
         raise ValueError(f"{len(labels)} labels but {len(predicted)} predictions: they must match.")
-    matrix = np.zeros((2, 2), dtype=int)
-    np.add.at(matrix, (labels, predicted), 1)
-    return matrix
+    return metrics.confusion_matrix(labels, predicted, labels=[0, 1])
 
 
 # --------------------------------------------------------------------------- GPU
@@ -375,152 +374,6 @@ def cudnn_compatible(layer) -> tuple[bool, str]:
     return True, "(default arguments qualify)"
 
 
-# --------------------------------------------------------------------------- exercise 1
-
-
-def described_model(vocabulary_size: int = 10_000):
-    """The model of the exercise 'build it from a description' (the reference answer)."""
-    import keras
-    from keras import layers
-
-    return keras.Sequential(
-        [
-            keras.Input(shape=(None,), dtype="int32"),
-            layers.Embedding(vocabulary_size, 16, mask_zero=True),
-            layers.GRU(32, return_sequences=True),
-            layers.LSTM(16),
-            layers.Dense(1, activation="sigmoid"),
-        ]
-    )
-
-
-def _layer_summary(model) -> list[tuple[str, tuple, int]]:
-    rows = []
-    for layer in model.layers:
-        shape = tuple(layer.output.shape) if hasattr(layer, "output") else ()
-        rows.append((type(layer).__name__, shape, int(layer.count_params())))
-    return rows
-
-
-def compare_models(got, expected) -> list[str]:
-    """What differs between two built models: layer types, output shapes, parameter counts,
-    and masking of the Embedding. An empty list means they match."""
-    import keras
-
-    problems = []
-    mine, ref = _layer_summary(got), _layer_summary(expected)
-    if [r[0] for r in mine] != [r[0] for r in ref]:
-        problems.append(
-            f"the layers are {' -> '.join(r[0] for r in mine) or 'none'}, expected "
-            f"{' -> '.join(r[0] for r in ref)}"
-        )
-        return problems
-    for index, ((kind, shape, params), (_, shape_ref, params_ref)) in enumerate(
-        zip(mine, ref, strict=True), start=1
-    ):
-        if shape != shape_ref:
-            problems.append(
-                f"layer {index} ({kind}) outputs shape {shape}, expected {shape_ref}"
-                + (
-                    ": should it return the whole sequence (return_sequences=True)?"
-                    if len(shape) != len(shape_ref)
-                    else ": check its number of units"
-                )
-            )
-        elif params != params_ref:
-            problems.append(
-                f"layer {index} ({kind}) has {params:,} parameters, expected {params_ref:,}"
-            )
-    for layer, layer_ref in zip(got.layers, expected.layers, strict=True):
-        if isinstance(layer_ref, keras.layers.Embedding) and not getattr(layer, "mask_zero", True):
-            problems.append(
-                "the Embedding does not mask the padding: give it mask_zero=True, so that "
-                "the recurrent layers skip the padded steps"
-            )
-    total, total_ref = got.count_params(), expected.count_params()
-    if total != total_ref and not problems:
-        problems.append(f"the model has {total:,} parameters, expected {total_ref:,}")
-    return problems
-
-
-def check_described_model(build: Callable[[], Any]) -> None:
-    """Check the student's `build_described_model()` against the description."""
-    import keras
-
-    model = call_student(build, what="build_described_model()")
-    if model is None:
-        fail("build_described_model() returned None: did you forget to `return` the model?")
-    if not isinstance(model, keras.Model):
-        fail(f"build_described_model() should return a keras Model, not a {type(model).__name__}.")
-    if not model.built or not model.layers:
-        fail(
-            "the model is not built yet: start the Sequential with "
-            "keras.Input(shape=(None,), dtype='int32') so Keras knows its input."
-        )
-    problems = compare_models(model, described_model())
-    if problems:
-        fail("; ".join(problems) + ".")
-    passed(
-        f"{len(model.layers)} layers, output shapes and all {model.count_params():,} "
-        "parameters match the description."
-    )
-
-
-# --------------------------------------------------------------------------- exercise 2
-
-PROBE_SENTENCES = (
-    "This movie was wonderful, I loved every minute of it.",
-    "A boring, stupid film. The worst acting I have ever seen.",
-    "Not bad at all.",
-)
-
-
-def reference_predict_sentiment(model, sentences: Sequence[str]) -> np.ndarray:
-    """The reference answer: P(positive) for each sentence, as a 1-D array."""
-    import tensorflow as tf
-
-    return np.asarray(model.predict(tf.constant(list(sentences)), verbose=0)).reshape(-1)
-
-
-def check_predict_sentiment(predict_sentiment: Callable, model) -> None:
-    """Check the student's `predict_sentiment(model, sentences)` on a few sentences."""
-    sentences = list(PROBE_SENTENCES)
-    got = call_student(predict_sentiment, model, sentences, what="predict_sentiment()")
-    if got is None:
-        fail("predict_sentiment() returned None: did you forget to `return` the probabilities?")
-    try:
-        got = np.asarray(got, dtype="float64")
-    except (TypeError, ValueError):
-        fail(f"predict_sentiment() should return numbers, not {type(got).__name__}.")
-    expected = reference_predict_sentiment(model, sentences)
-    if got.shape != expected.shape:
-        hint = (
-            " The model returns shape (n, 1): take column 0 or reshape(-1)."
-            if got.shape == (len(sentences), 1)
-            else ""
-        )
-        fail(
-            f"for {len(sentences)} sentences it returned shape {got.shape}, expected "
-            f"{expected.shape}: one probability per sentence.{hint}"
-        )
-    if not np.all(np.isfinite(got)) or got.min() < 0 or got.max() > 1:
-        fail("the values should be probabilities between 0 and 1.")
-    if np.all(np.isin(got, (0.0, 1.0))) and not np.all(np.isin(expected, (0.0, 1.0))):
-        fail(
-            "it returned only 0s and 1s: return the probability of 'positive' "
-            "(the sigmoid output), not the rounded label."
-        )
-    if np.allclose(got, 1 - expected, atol=1e-4) and not np.allclose(got, expected, atol=1e-4):
-        fail("it returned P(negative): the sigmoid output is already P(positive).")
-    if not np.allclose(got, expected, atol=1e-4):
-        worst = int(np.argmax(np.abs(got - expected)))
-        fail(
-            f"for {sentences[worst]!r} it returned {got[worst]:.4f}, but the model says "
-            f"{expected[worst]:.4f}: pass the raw strings to the end-to-end model."
-        )
-    passed(f"one probability per sentence, equal to the model's own for {len(sentences)} probes.")
-
-
 # --------------------------------------------------------------------------- quiz
 
 QUESTIONS = [
@@ -536,11 +389,6 @@ QUESTIONS = [
             "c": "many-to-many, synced: one output for every word",
             "d": "one-to-one: a plain feed-forward network",
         },
-        answer="b",
-        explanation=(
-            "the LSTM reads every word and only its last hidden state goes to the Dense layer: "
-            "many-to-one, the architecture the lectures use for sentiment."
-        ),
     ),
     Question(
         id="lstm",
@@ -551,12 +399,6 @@ QUESTIONS = [
             "c": "they are a special RNN that handles long-term dependencies well",
             "d": "their advantage over a plain RNN is only theoretical",
         },
-        answer="c",
-        explanation=(
-            "the cell state, changed only by the forget and input gates, carries information "
-            "(and gradients) over many steps; update and reset gates belong to the GRU, and the "
-            "advantage is practical, as the comparison table here shows."
-        ),
     ),
     Question(
         id="mask",
@@ -570,12 +412,6 @@ QUESTIONS = [
             "c": "the padded steps are removed from the vocabulary",
             "d": "id 0 gets a learned embedding of its own",
         },
-        answer="b",
-        explanation=(
-            "with the mask the LSTM carries its state unchanged through padded steps, so its "
-            "output is the state after the review's last word; without it, hundreds of padding "
-            "steps can wash the review out of the state (the no-mask experiment)."
-        ),
     ),
     Question(
         id="bptt",
@@ -586,10 +422,5 @@ QUESTIONS = [
             "c": "it is the gradient-based technique that trains RNNs such as LSTMs",
             "d": "it needs no gradients",
         },
-        answer="c",
-        explanation=(
-            "model.fit unrolls the LSTM over the review and back-propagates through every step: "
-            "that is BPTT, used for every recurrent layer here."
-        ),
     ),
 ]

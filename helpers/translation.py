@@ -18,7 +18,6 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from helpers.checks import CheckFailed, call_student, fail, passed
 from helpers.quiz import Question
 
 PAD, UNK, START, END = "", "[UNK]", "[start]", "[end]"
@@ -401,14 +400,19 @@ class Translator(keras.Model):
 
 @keras.saving.register_keras_serializable(package="rnn_course")
 def masked_loss(y_true, y_pred):
-    """Cross-entropy per real token: padding positions (id 0) count for nothing.
+    """Cross-entropy per real token, by Keras' own loss with padding (id 0) weighted 0.
 
-    `y_true` (batch, T) ids, `y_pred` (batch, T, vocab) logits. The mean is over real
-    tokens, not over all positions, so short sentences weigh what their words weigh.
+    `y_true` (batch, T) ids, `y_pred` (batch, T, vocab) logits. The sum over real tokens
+    is divided by their number, so short sentences weigh what their words weigh.
     """
-    per_token = keras.losses.sparse_categorical_crossentropy(y_true, y_pred, from_logits=True)
-    mask = keras.ops.cast(keras.ops.not_equal(y_true, 0), per_token.dtype)
-    return keras.ops.sum(per_token * mask) / keras.ops.maximum(keras.ops.sum(mask), 1.0)
+    weights = keras.ops.cast(keras.ops.not_equal(y_true, 0), "float32")
+    total = _SUM_OF_CROSS_ENTROPIES(y_true, y_pred, sample_weight=weights)
+    return total / keras.ops.maximum(keras.ops.sum(weights), 1.0)
+
+
+_SUM_OF_CROSS_ENTROPIES = keras.losses.SparseCategoricalCrossentropy(
+    from_logits=True, reduction="sum"
+)
 
 
 @keras.saving.register_keras_serializable(package="rnn_course")
@@ -424,40 +428,20 @@ def masked_accuracy(y_true, y_pred):
 # --------------------------------------------------------------------------- decoding
 
 
-def greedy_decode(
-    model: Translator, source_ids, max_length: int, *, return_attention: bool = False
-):
-    """Greedy decoding, a batch at a time: feed back the most likely token each step.
+def attention_of(model: Translator, source_ids, ids) -> np.ndarray | None:
+    """The attention weights (batch, steps, T_src) the model gives while writing `ids`.
 
-    Returns int ids (batch, steps) with steps <= max_length, and with
-    `return_attention=True` also the attention weights (batch, steps, T_src) or None.
-    Decoding stops early once every sentence has produced `[end]`.
+    One teacher-forced pass: the decoder reads [start] and the chosen ids, exactly what
+    it read while decoding them step by step. None for a model without attention.
     """
-    source_ids = np.asarray(source_ids)
-    if source_ids.ndim != 2:
-        raise ValueError(
-            f"source_ids should have shape (batch, source_length), got {source_ids.shape}: "
-            "vectorise a list of sentences, not a single string."
-        )
-    encoder_outputs, state = model.encode(source_ids)
-    tokens = np.full((source_ids.shape[0], 1), model.start_id, dtype="int64")
-    done = np.zeros(source_ids.shape[0], dtype=bool)
-    outputs, weights = [], []
-    for _ in range(max_length):
-        logits, state, attention = model.decode(
-            tokens, state, encoder_outputs, source_ids, return_attention=True
-        )
-        tokens = np.argmax(keras.ops.convert_to_numpy(logits[:, -1, :]), axis=-1)[:, None]
-        outputs.append(tokens)
-        if attention is not None:
-            weights.append(keras.ops.convert_to_numpy(attention))
-        done |= tokens[:, 0] == model.end_id
-        if done.all():
-            break
-    ids = np.concatenate(outputs, axis=1)
-    if return_attention:
-        return ids, (np.concatenate(weights, axis=1) if weights else None)
-    return ids
+    if not model.use_attention:
+        return None
+    source_ids, ids = np.asarray(source_ids), np.asarray(ids)
+    outputs, state = model.encode(source_ids)
+    start = np.full((len(ids), 1), model.start_id, dtype=ids.dtype)
+    previous = np.concatenate([start, ids[:, :-1]], axis=1)
+    _, _, weights = model.decode(previous, state, outputs, source_ids, return_attention=True)
+    return keras.ops.convert_to_numpy(weights)
 
 
 def ids_to_tokens(ids: Iterable[int], vocabulary: Sequence[str]) -> list[str]:
@@ -476,11 +460,12 @@ def translate(
     model: Translator,
     texts: str | Sequence[str],
     *,
+    decode: Callable,
     source_length: int,
     max_length: int,
     batch_size: int = 256,
 ) -> list[str] | str:
-    """English text(s) -> French text(s) with greedy decoding.
+    """English text(s) -> French text(s), decoded by `decode(model, source_ids, max_length)`.
 
     Unknown English words become `[UNK]` for the encoder. If the model writes `[UNK]`,
     the attention model copies the English word it looked at most at that step (names
@@ -501,7 +486,8 @@ def translate(
     for start in range(0, len(batch), batch_size):
         chunk = batch[start : start + batch_size]
         source_ids = keras.ops.convert_to_numpy(source_vectorizer(tf.constant(chunk)))
-        ids, attention = greedy_decode(model, source_ids, max_length, return_attention=True)
+        ids = np.asarray(decode(model, source_ids, max_length))
+        attention = attention_of(model, source_ids, ids)
         for row, text in enumerate(chunk):
             words = standardize_py(text).split()[:source_length]
             unknown = [w for w in words if w not in known]
@@ -706,124 +692,6 @@ def _tiny_translator(attention: bool, seed: int = 7) -> tuple[Translator, np.nda
     return model, source_ids
 
 
-def _until_end(ids: np.ndarray, end_id: int) -> list[list[int]]:
-    out = []
-    for row in np.asarray(ids):
-        tokens = []
-        for i in row:
-            if int(i) == end_id:
-                break
-            tokens.append(int(i))
-        out.append(tokens)
-    return out
-
-
-def check_greedy_decode(student_decode: Callable) -> None:
-    """Exercise `greedy-decode`: compare with `greedy_decode` on two small random models."""
-    max_length = 7
-    for attention in (False, True):
-        model, source_ids = _tiny_translator(attention)
-        kind = "attention model" if attention else "plain model"
-        got = call_student(student_decode, model, source_ids, max_length, what="greedy_decode")
-        if got is None:
-            fail("greedy_decode returned None: return the array of chosen ids.")
-        try:
-            got = np.asarray(keras.ops.convert_to_numpy(got))
-        except Exception:
-            got = np.asarray(got)
-        if got.ndim != 2 or got.shape[0] != source_ids.shape[0]:
-            fail(
-                f"on a batch of {source_ids.shape[0]} sentences your function returned shape "
-                f"{got.shape}; expected (batch, steps): one row of token ids per sentence."
-            )
-        if got.shape[1] > max_length:
-            fail(f"it returned {got.shape[1]} steps, more than max_length={max_length}.")
-        if not np.issubdtype(got.dtype, np.integer) and not np.all(np.mod(got, 1) == 0):
-            fail("the returned values are not whole numbers: return token ids (argmax).")
-        expected = greedy_decode(model, source_ids, max_length)
-        want, have = _until_end(expected, model.end_id), _until_end(got, model.end_id)
-        for row, (w, h) in enumerate(zip(want, have, strict=True)):
-            if h[: len(w)] == w and len(h) > len(w):
-                fail(
-                    f"{kind}, sentence {row}: after the last right token you continue "
-                    "where [end] was expected; is the step's chosen token kept?"
-                )
-            if w != h:
-                first = next(
-                    (i for i, (a, b) in enumerate(zip(w, h, strict=False)) if a != b),
-                    min(len(w), len(h)),
-                )
-                hint = (
-                    "The first token is already different: start from [start] "
-                    "(model.start_id) and the encoder's state."
-                    if first == 0
-                    else "The first tokens agree, then yours differ: feed back the token "
-                    "you just chose and the state `decode` returned, one step at a time."
-                )
-                fail(
-                    f"{kind}, sentence {row}: expected ids {w}, got {h} "
-                    f"(first difference at step {first}). {hint}"
-                )
-    passed("your decoding loop gives the same tokens as the reference, with and without attention.")
-
-
-def check_masked_loss(student_loss: Callable) -> None:
-    """Exercise `masked-loss`: compare with `masked_loss` on batches with padding."""
-    rng = np.random.default_rng(3)
-    y_true = np.array([[5, 2, 7, 0, 0, 0], [1, 3, 0, 0, 0, 0], [4, 4, 4, 6, 2, 1]])
-    y_pred = rng.normal(0, 2, (3, 6, 8)).astype("float32")
-    got = call_student(student_loss, y_true, y_pred, what="masked_loss")
-    if got is None:
-        fail("masked_loss returned None: return the loss (one number).")
-    got = np.asarray(keras.ops.convert_to_numpy(got), dtype="float64")
-    if got.size != 1:
-        fail(
-            f"masked_loss returned shape {got.shape}; return one number: the mean over "
-            "the real tokens of the whole batch."
-        )
-    got = float(got.reshape(()))
-    expected = float(keras.ops.convert_to_numpy(masked_loss(y_true, y_pred)))
-    per_token = keras.ops.convert_to_numpy(
-        keras.losses.sparse_categorical_crossentropy(y_true, y_pred, from_logits=True)
-    )
-    mask = y_true != 0
-    probs = keras.ops.convert_to_numpy(keras.ops.softmax(y_pred))
-    as_probs = keras.ops.convert_to_numpy(
-        keras.losses.sparse_categorical_crossentropy(y_true, probs, from_logits=False)
-    )
-    wrong = {
-        "the mean over all positions, padding included": per_token.mean(),
-        "the sum over real tokens divided by all positions": (per_token * mask).sum()
-        / per_token.size,
-        "the sum over real tokens, not the mean": (per_token * mask).sum(),
-        "the mean of the per-sentence means": np.mean(
-            [per_token[i][mask[i]].mean() for i in range(len(y_true))]
-        ),
-        "the loss with y_pred read as probabilities (from_logits=False)": as_probs[mask].mean(),
-    }
-    if not np.isfinite(got):
-        fail("masked_loss returned NaN or infinity: do you divide by zero?")
-    if np.isclose(got, expected, rtol=1e-4, atol=1e-5):
-        empty = call_student(
-            student_loss, np.zeros((1, 3), "int64"), y_pred[:1, :3], what="masked_loss"
-        )
-        value = float(np.asarray(keras.ops.convert_to_numpy(empty)).reshape(-1)[0])
-        if not np.isfinite(value):
-            fail(
-                "right on normal batches, but a batch of padding only gives NaN: "
-                "divide by max(number of real tokens, 1)."
-            )
-        passed(f"your masked loss is {got:.4f}, as expected; padding no longer counts.")
-        return
-    for what, value in wrong.items():
-        if np.isclose(got, value, rtol=1e-4, atol=1e-5):
-            fail(f"your loss ({got:.4f}) is {what}; expected {expected:.4f}.")
-    fail(
-        f"your loss is {got:.4f}, expected {expected:.4f}: the cross-entropy of each real "
-        "token (y_true != 0), summed, divided by the number of real tokens."
-    )
-
-
 # --------------------------------------------------------------------------- knowledge check
 
 QUESTIONS = [
@@ -837,9 +705,6 @@ QUESTIONS = [
             "c": "the English words themselves",
             "d": "nothing: the decoder is trained separately",
         },
-        answer="b",
-        explanation="the plain decoder starts from the encoder's final state and sees nothing "
-        "else of the source; attention adds access to every encoder output (a).",
     ),
     Question(
         id="q2",
@@ -851,10 +716,6 @@ QUESTIONS = [
             "c": "feeding the decoder its own predictions during training",
             "d": "training the model on the test sentences",
         },
-        answer="a",
-        explanation="with teacher forcing every step is trained from the true prefix, so the "
-        "whole sentence is one parallel pass; at inference the true words are unknown and "
-        "the decoder must read its own predictions (c).",
     ),
     Question(
         id="q3",
@@ -865,9 +726,6 @@ QUESTIONS = [
             "c": "they have an update gate and a reset gate",
             "d": "their advantage over plain RNNs is only theoretical",
         },
-        answer="b",
-        explanation="the cell state with its gates lets gradients flow across many steps; "
-        "update and reset gates (c) belong to the GRU.",
     ),
     Question(
         id="q4",
@@ -878,9 +736,6 @@ QUESTIONS = [
             "c": "it is the gradient-based technique that trains RNNs such as these LSTMs",
             "d": "it needs no gradients",
         },
-        answer="c",
-        explanation="model.fit on the encoder-decoder unrolls both LSTMs over the sentence "
-        "and backpropagates through every time step: that is BPTT.",
     ),
 ]
 
@@ -890,16 +745,13 @@ __all__ = [
     "QUESTIONS",
     "START",
     "UNK",
-    "CheckFailed",
     "Split",
     "Translator",
-    "check_greedy_decode",
-    "check_masked_loss",
     "clean_text",
     "corpus_bleu",
     "detokenize",
     "exact_match",
-    "greedy_decode",
+    "attention_of",
     "group_references",
     "ids_to_tokens",
     "load_pairs",

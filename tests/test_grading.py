@@ -1,251 +1,157 @@
-"""Grading with nbval on a small instructor notebook and synthetic submissions for each case."""
+"""The grader: static policy, sandbox, finding answers, jobs, shards and output formats."""
 
 from __future__ import annotations
 
-import copy
 import csv
-import hashlib
+import json
 from pathlib import Path
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from helpers import grading, student
+from helpers.notebooks import read
+from instructor.grading import __main__ as cli
+from instructor.grading import exercises, grader, policy, report, sandbox
+from instructor.student_versions import answer_id, student_version
 
-ANSWER_DOUBLE = '''def double(x):
-    """Twice x."""
-    ### BEGIN SOLUTION
-    return 2 * x
-    ### END SOLUTION'''
-CHECK_DOUBLE = """from helpers.checks import call_student, fail, passed
-
-got = call_student(double, 21, what="double")
-if got != 42:
-    fail(f"double(21) gave {got!r}, expected 42.")
-passed("double doubles.")"""
-ANSWER_TOTAL = """### BEGIN SOLUTION
-total = sum(range(10))
-### END SOLUTION"""
-CHECK_TOTAL = """from helpers.checks import fail, passed
-
-if total is None:
-    fail("`total` is not computed yet.")
-if total != 45:
-    fail(f"total is {total}, expected 45.")
-passed("total is right.")"""
-HIDDEN = """assert double(-1) == -2, "double must work for negative numbers too" """
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+CLIP = """def clip_by_global_norm(grads, clip_norm):
+    norm = np.sqrt(sum(np.sum(g**2) for g in grads))
+    return [g * min(1.0, clip_norm / norm) for g in grads], norm"""
 
 
-def cell(source: str, *tags: str):
-    c = new_code_cell(source)
-    if tags:
-        c.metadata["tags"] = list(tags)
-    return c
+def unit_submission(unit: str, answers: dict[str, str]):
+    nb = student_version(read(NOTEBOOKS / f"{unit}.ipynb"), unit)
+    for cell in nb.cells:
+        if answer_id(cell) in answers:
+            cell.source = answers[answer_id(cell)]
+    return nb
 
 
-def _instructor_notebook():
-    nb = new_notebook(
-        cells=[
-            new_markdown_cell("# 90 · Toy unit\n\n**Learning goals**: doubling."),
-            cell("import math"),
-            cell("print(math.sqrt(16))", "nbval-check-output"),
-            cell(ANSWER_DOUBLE, "answer:double"),
-            cell(CHECK_DOUBLE, "check:double"),
-            cell(HIDDEN, "hidden"),
-            cell(ANSWER_TOTAL, "answer:total"),
-            cell(CHECK_TOTAL, "check:total"),
-            cell("print('the end')"),
-        ]
-    )
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
+@pytest.fixture(scope="module")
+def class_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("class")
+    quiz = 'answers = {"q1": "b", "q2": "a)", "q3": " B "}'
+    cases = {
+        "ann": {"clip": CLIP, "quiz": quiz},
+        "bob": {"clip": "def clip_by_global_norm(grads, clip_norm):\n    return grads, 1.0"},
+        "cat": {},
+        "dan": {"clip": CLIP.replace("min(1.0", "max(1.0")},
     }
-    nb.cells[2].outputs = [nbformat.v4.new_output("stream", name="stdout", text="4.0\n")]
-    nb.cells[2].execution_count = 1
-    return nb
+    for student, answers in cases.items():
+        (folder / student).mkdir()
+        nb = unit_submission("02_vanishing_gradients", answers)
+        nbformat.write(nb, str(folder / student / "02_vanishing_gradients.ipynb"))
+    return folder
 
 
-INSTRUCTOR = _instructor_notebook()  # one notebook, so cell ids agree as in real use
-
-
-def instructor_notebook():
-    return copy.deepcopy(INSTRUCTOR)
-
-
-@pytest.fixture(scope="module")
-def course(tmp_path_factory):
-    root = tmp_path_factory.mktemp("course")
-    (root / "notebooks").mkdir()
-    nbformat.write(instructor_notebook(), str(root / "notebooks" / "90_toy.ipynb"))
-    return root
-
-
-def student_nb():
-    return student.student_version(instructor_notebook(), "90_toy")
-
-
-def with_answers(double_body: str | None = "    return x + x", total: str | None = "total = 45"):
-    nb = student_nb()
-    for c in nb.cells:
-        if student.answer_id(c) == "double" and double_body is not None:
-            c.source = 'def double(x):\n    """Twice x."""\n' + double_body
-        if student.answer_id(c) == "total" and total is not None:
-            c.source = total
-    return nb
-
-
-def write(folder: Path, name: str, nb=None, raw: bytes | None = None) -> Path:
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if raw is not None:
-        path.write_bytes(raw)
-    else:
-        nbformat.write(nb, str(path))
-    return path
-
-
-def drop_tags(nb):
-    for c in nb.cells:
-        c.metadata.pop("tags", None)
-    return nb
-
-
-def edited_checks(nb):
-    for c in nb.cells:
-        if student.check_id(c):
-            c.source = "print('Passed: trust me')"
-    return nb
-
-
-def remove_double_answer(nb):
-    nb.cells = [c for c in nb.cells if student.answer_id(c) != "double"]
-    for c in nb.cells:  # and the editor lost the other cells' metadata, so ids cannot help
-        c.id = f"x{abs(hash(c.source)) % 10**8}"
-    return nb
-
-
-VANDAL = """import pathlib
-for name in ("graded.ipynb", "gradebook.csv", "report.json", "../vandal.ipynb"):
-    pathlib.Path(name).write_text("overwritten by the student")
-total = 45"""
-
-# student -> (file, notebook or raw bytes, expected points per exercise, text in the notes)
-CASES = {
-    "ada": ("ada.ipynb", lambda: with_answers(), {"double": 1, "total": 1}, ""),
-    "stub": ("stub.ipynb", student_nb, {"double": 0, "total": 0}, ""),
-    "raiser": (
-        "raiser.ipynb",
-        lambda: with_answers("    return 1 / 0"),
-        {"double": 0, "total": 1},
-        "",
-    ),
-    "looper": (
-        "looper.ipynb",
-        lambda: with_answers(total="while True:\n    pass"),
-        {"double": 1, "total": 0},
-        "stopped after",
-    ),
-    "no_tags": ("no_tags.ipynb", lambda: drop_tags(with_answers()), {"double": 1, "total": 1}, ""),
-    "cheater": (
-        "cheater.ipynb",
-        lambda: edited_checks(with_answers("    return 3 * x")),
-        {"double": 0, "total": 1},
-        "",
-    ),
-    "missing": (
-        "missing.ipynb",
-        lambda: remove_double_answer(with_answers()),
-        {"double": 0, "total": 1},
-        "no answer cell",
-    ),
-    "vandal": ("vandal.ipynb", lambda: with_answers(total=VANDAL), {"double": 1, "total": 1}, ""),
-    "garbage": ("garbage.ipynb", b"this is not json {", {}, "not a readable Jupyter notebook"),
-    "notanotebook": ("notanotebook.ipynb", b'{"hello": 1}', {}, "not a readable Jupyter notebook"),
-    "pdf": ("pdf.pdf", b"%PDF-1.4 not a notebook", {}, "not a readable Jupyter notebook"),
-}
-
-
-@pytest.fixture(scope="module")
-def graded(course, tmp_path_factory):
-    submissions = tmp_path_factory.mktemp("submissions")
-    for name, (file, make, _, _) in CASES.items():
-        content = make if isinstance(make, bytes) else None
-        write(submissions / name, file, None if content else make(), content)
-    digests = {p: hashlib.sha256(p.read_bytes()).digest() for p in submissions.rglob("*.*")}
-    out = tmp_path_factory.mktemp("out")
-    results = grading.grade(submissions, out, timeout=10, notebooks=course / "notebooks")
-    return submissions, digests, out, {r.student: r for r in results}
-
-
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_each_case_scores_as_expected(graded, name):
-    _, _, _, results = graded
-    _, _, expected, note = CASES[name]
-    result = results[name]
-    got = {e.id: e.points for e in result.exercises}
-    assert got == expected, (result.exercises, result.notes)
-    assert note in " ".join(result.notes)
-
-
-def test_feedback_explains_each_check(graded):
-    _, _, out, _ = graded
-    stub = (out / "feedback" / "stub.md").read_text()
-    assert "0 / 2 points" in stub and "not written yet" in stub and "not computed yet" in stub
-    raiser = (out / "feedback" / "raiser.md").read_text()
-    assert "ZeroDivisionError" in raiser
-    ada = (out / "feedback" / "ada.md").read_text()
-    assert "2 / 2 points" in ada and "double doubles" in ada
-
-
-def test_hidden_checks_are_restored(course, tmp_path):
-    # a double() that passes the visible check but fails the hidden one: the hidden cell
-    # fails, but it carries no points; the visible check still decides the exercise
-    submissions = tmp_path / "subs"
-    write(submissions, "eve.ipynb", with_answers("    return 42 if x == 21 else 0"))
-    results = grading.grade(
-        submissions, tmp_path / "out", timeout=10, notebooks=course / "notebooks"
+def run_cli(folder: Path, out: Path, *extra: str) -> str:
+    assert cli.main([str(folder), "--out", str(out), "--seed", "3", "--timeout", "60", *extra]) == 0
+    return (
+        (out / "gradebook.csv").read_text(encoding="utf8")
+        if (out / "gradebook.csv").exists()
+        else ""
     )
-    assert {e.id: e.points for e in results[0].exercises} == {"double": 1, "total": 1}
-    merged, _ = grading.merge(grading.read(course / "notebooks" / "90_toy.ipynb"), with_answers())
-    assert any("hidden" in c.metadata.get("tags", []) for c in merged.cells)
 
 
-def test_gradebook_has_a_row_per_submission(graded):
-    _, _, out, _ = graded
-    with open(out / "gradebook.csv", encoding="utf8") as f:
-        rows = list(csv.DictReader(f))
-    assert {r["student"] for r in rows} == set(CASES)
-    ada = next(r for r in rows if r["student"] == "ada")
-    assert (ada["90:double"], ada["90:total"], ada["total"], ada["max"]) == ("1", "1", "2", "2")
-    garbage = next(r for r in rows if r["student"] == "garbage")
-    assert garbage["total"] == "0" and "not a readable" in garbage["notes"]
+def test_policy_names_what_is_not_allowed():
+    numpy = exercises.NUMPY_MODULES
+    assert policy.violation("import numpy as np\nx = np.tanh(1)", numpy) is None
+    assert "course package" in policy.violation("from helpers import memory_cell", numpy)
+    assert "course package" in policy.violation("x = instructor", numpy)
+    assert "may import only math, numpy" in policy.violation("import pandas", numpy)
+    assert policy.violation("import keras", exercises.KERAS_MODULES) is None
+    for source in ("eval('1')", "open('f')", "x.__globals__", "np.loadtxt('f')", "import os"):
+        assert "not allowed" in policy.violation(source, numpy), source
+    assert "not valid Python" in policy.violation("def f(:", numpy)
 
 
-def test_submissions_are_never_modified(graded):
-    submissions, digests, _, _ = graded
-    for path, digest in digests.items():
-        assert hashlib.sha256(path.read_bytes()).digest() == digest, f"{path} was changed"
+def test_jobs_give_identical_gradebooks_and_submissions_are_untouched(class_folder, tmp_path):
+    before = {p: p.read_bytes() for p in class_folder.rglob("*.ipynb")}
+    one = run_cli(class_folder, tmp_path / "one", "--jobs", "1")
+    two = run_cli(class_folder, tmp_path / "two", "--jobs", "2")
+    assert one == two
+    assert {p: p.read_bytes() for p in class_folder.rglob("*.ipynb")} == before
+    rows = {r["student"]: r for r in csv.DictReader(one.splitlines())}
+    assert list(rows["ann"])[1:3] == ["02_vanishing_gradients:clip", "02_vanishing_gradients:quiz"]
+    assert (rows["ann"]["total"], rows["ann"]["max"]) == ("3", "4")  # quiz: 2 of 3 right
+    assert rows["bob"]["02_vanishing_gradients:clip"] == "0"
+    assert rows["cat"]["total"] == "0" and rows["dan"]["total"] == "0"
+    feedback = (tmp_path / "one" / "feedback" / "cat.md").read_text()
+    assert "not answered yet" in feedback
+    assert "wrong values" in (tmp_path / "one" / "feedback" / "dan.md").read_text()
 
 
-def test_wrong_unit_scores_zero_with_a_note(course, tmp_path):
-    submissions = tmp_path / "subs"
-    other = with_answers()
-    other.cells[0].source = "# 91 · Another unit"
-    other.metadata.pop("rnn_course")
-    write(submissions, "zoe.ipynb", other)
-    write(submissions, "ann.ipynb", with_answers())
-    results = grading.grade(
-        submissions, tmp_path / "out", timeout=10, unit="90_toy", notebooks=course / "notebooks"
+def test_shards_merge_into_the_same_gradebook(class_folder, tmp_path):
+    whole = run_cli(class_folder, tmp_path / "whole", "--jobs", "2")
+    for index in (1, 2, 3):
+        run_cli(class_folder, tmp_path / "parts", "--jobs", "2", "--shard", f"{index}/3")
+    assert not (tmp_path / "parts" / "gradebook.csv").exists()
+    assert cli.main(["merge", str(tmp_path / "parts")]) == 0
+    assert (tmp_path / "parts" / "gradebook.csv").read_text() == whole
+
+
+def test_gradescope_single_student(tmp_path):
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    nb = unit_submission("02_vanishing_gradients", {"clip": CLIP})
+    nbformat.write(nb, str(folder / "anything.ipynb"))
+    results = tmp_path / "results" / "results.json"
+    run_cli(folder, tmp_path / "out", "--gradescope-results", str(results))
+    data = json.loads(results.read_text())
+    assert data["score"] == 1
+    assert [t["name"] for t in data["tests"]] == [
+        "02_vanishing_gradients:clip",
+        "02_vanishing_gradients:quiz",
+    ]
+    assert all({"name", "score", "max_score", "output"} <= set(t) for t in data["tests"])
+    assert json.loads((tmp_path / "out" / "gradescope" / "student.json").read_text()) == data
+
+
+@pytest.mark.parametrize("unit", ["05_time_series", "07_music_composition"])
+def test_instructor_solutions_get_full_marks(unit, tmp_path):
+    nbformat.write(read(NOTEBOOKS / f"{unit}.ipynb"), str(tmp_path / f"{unit}.ipynb"))
+    results, _ = grader.grade(tmp_path, tmp_path.parent / f"out-{unit}", jobs=2, seed=1)
+    assert all(e.status == "right" for e in results[0].exercises), results[0].exercises
+
+
+def test_sandbox_hides_the_course_and_caps_output():
+    probe = exercises.PROBE_HEAD + "def probe(ns, inputs):\n    return ns['found']\n"
+    answer = (
+        "print('x' * 10_000_000)\n"
+        "try:\n    import instructor\n    found = 'instructor importable'\n"
+        "except ImportError:\n    found = 'hidden'\n"
     )
-    by = {r.student: r for r in results}
-    assert by["ann"].total == 2
-    assert by["zoe"].total == 0 and "not 90_toy" in by["zoe"].notes[0]
+    outcome = sandbox.run_job("", answer, probe, {}, timeout=30)
+    assert outcome == {"value": "hidden"}
+    assert sandbox.run_job("", "", probe, {}, 30)["error"] == "KeyError"
 
 
-def test_grading_refuses_to_write_into_the_submissions(course, tmp_path):
-    (tmp_path / "subs").mkdir()
-    with pytest.raises(SystemExit, match="outside the submissions"):
-        grading.grade(tmp_path / "subs", tmp_path / "subs" / "out", notebooks=course / "notebooks")
+def test_answers_are_found_by_tag_id_or_position():
+    instructor = read(NOTEBOOKS / "01_memory_cell.ipynb")
+    nb = student_version(instructor, "01_memory_cell")
+    for cell in nb.cells:
+        cell.metadata.pop("tags", None)
+    answers, notes = grader.find_answers(instructor, nb)
+    assert set(answers) == {"forward-step", "grad-through-time", "quiz"}
+    assert all("raise NotImplementedError" in a or "None" in a for a in answers.values())
+    first_code = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
+    del nb.cells[first_code]  # another count of code cells, and no ids in common
+    for cell in nb.cells:
+        cell.id = "x" + cell.id
+    answers, notes = grader.find_answers(instructor, nb)
+    assert set(answers.values()) == {None} and len(notes) == 3
+
+
+def test_units_are_detected_and_rows_join_per_student():
+    units = grader.instructor_notebooks(NOTEBOOKS)
+    nb = student_version(read(NOTEBOOKS / "05_time_series.ipynb"), "05_time_series")
+    assert grader.detect_unit(nb, Path("x.ipynb"), units) == "05_time_series"
+    nb.metadata.clear()
+    assert grader.detect_unit(nb, Path("x.ipynb"), units) == "05_time_series"  # its title
+    a = grader.Result("s", "a.ipynb", "05_time_series", grader.zero_exercises("05_time_series"))
+    b = grader.Result("s", "b.ipynb", None, notes=["unreadable"])
+    marks, notes = report.by_student([a, b])["s"]
+    assert len(marks) == 3 and notes == ["b.ipynb: unreadable"]
+    assert report.columns([a, b])[-1] == ("05_time_series:quiz", 4)

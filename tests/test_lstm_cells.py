@@ -1,4 +1,4 @@
-"""Unit tests for helpers.lstm_cells: the reference cells, weight copying, checks, timing."""
+"""Unit tests for helpers.lstm_cells (weights, copying, comparing, timing) and unit 03's check."""
 
 import keras
 import numpy as np
@@ -8,6 +8,14 @@ from keras import ops
 from helpers import lstm_cells as lc
 from helpers import quiz
 from helpers.checks import CheckFailed
+from helpers.checks import lstm_cells as check
+from instructor.check_values import solution_namespace
+
+LSTMCell = solution_namespace(
+    "03_homemade_lstm",
+    "lstm-call",
+    "import keras\nfrom keras import ops\nfrom helpers.lstm_cells import LSTMCellWeights",
+)["HomemadeLSTMCell"]  # the instructor notebook's solution
 
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=(3, 6, 4)).astype("float32")
@@ -27,7 +35,7 @@ def keras_gru(units=5, **kwargs):
 
 @pytest.mark.parametrize("mask", [None, MASK], ids=["no-mask", "mask"])
 def test_lstm_cell_equals_keras(mask):
-    diffs = lc.compare_with_keras(keras_lstm(), lc.LSTMCell(5), X, mask)
+    diffs = lc.compare_with_keras(keras_lstm(), LSTMCell(5), X, mask)
     assert set(diffs) == {"outputs", "final h", "final c", "weight gradients", "input gradients"}
     assert lc.matches(diffs)
     assert all(d["size"] > 0.01 for d in diffs.values())  # real values, not all zeros
@@ -43,7 +51,7 @@ def test_gru_cell_equals_keras_in_both_conventions(reset_after):
 
 
 def test_a_wrong_cell_does_not_match():
-    class NoForgetGate(lc.LSTMCell):
+    class NoForgetGate(lc.LSTMCellWeights):
         def call(self, x_t, states):
             h_prev, c_prev = states
             hx = ops.concatenate([h_prev, x_t], axis=-1)
@@ -64,13 +72,13 @@ def test_matches_uses_relative_tolerance_above_one():
 
 def test_compare_rejects_wrong_inputs():
     with pytest.raises(ValueError, match=r"\(batch, time steps, features\)"):
-        lc.compare_with_keras(keras_lstm(), lc.LSTMCell(5), X[0])
+        lc.compare_with_keras(keras_lstm(), LSTMCell(5), X[0])
     with pytest.raises(ValueError, match="mask should have shape"):
-        lc.compare_with_keras(keras_lstm(), lc.LSTMCell(5), X, MASK[:, :3])
+        lc.compare_with_keras(keras_lstm(), LSTMCell(5), X, MASK[:, :3])
     with pytest.raises(ValueError, match="return_sequences=True, return_state=True"):
-        lc.compare_with_keras(keras.layers.LSTM(5), lc.LSTMCell(5), X)
+        lc.compare_with_keras(keras.layers.LSTM(5), LSTMCell(5), X)
     with pytest.raises(ValueError, match="LSTM or GRU"):
-        lc.compare_with_keras(keras.layers.Dense(5), lc.LSTMCell(5), X)
+        lc.compare_with_keras(keras.layers.Dense(5), LSTMCell(5), X)
 
 
 # --- weight layout and copying ---------------------------------------------------------
@@ -101,14 +109,14 @@ def test_lstm_layout_errors_are_clear():
 
 
 def test_copy_needs_built_layers_with_the_same_sizes():
-    cell = lc.LSTMCell(5)
+    cell = LSTMCell(5)
     with pytest.raises(ValueError, match="Call the Keras layer once"):
         lc.copy_lstm_weights(keras.layers.LSTM(5), cell)
     layer = keras.layers.LSTM(5)
     layer(X)
     with pytest.raises(ValueError, match="build it first"):
         lc.copy_lstm_weights(layer, cell)
-    small = lc.LSTMCell(3)
+    small = LSTMCell(3)
     small.build((None, 4))
     with pytest.raises(ValueError, match="same units and input size"):
         lc.copy_lstm_weights(layer, small)
@@ -130,13 +138,13 @@ def test_copy_gru_refuses_a_different_reset_after():
 
 def test_cells_reject_bad_units():
     with pytest.raises(ValueError, match="positive number"):
-        lc.LSTMCell(0)
+        lc.LSTMCellWeights(0)
     with pytest.raises(ValueError, match="positive number"):
         lc.GRUCell(-2)
 
 
 def test_cells_record_gates_only_when_eager():
-    cell = lc.LSTMCell(5)
+    cell = LSTMCell(5)
     h = c = np.zeros((3, 5), "float32")
     cell(X[:, 0], [h, c])
     assert sorted(cell.last_gates) == ["candidate", "forget", "input", "output"]
@@ -147,7 +155,7 @@ def test_cells_record_gates_only_when_eager():
 # --- the exercise check ----------------------------------------------------------------
 
 
-class Stub(lc.LSTMCell):
+class Stub(lc.LSTMCellWeights):
     def call(self, x_t, states):
         raise NotImplementedError
 
@@ -155,7 +163,7 @@ class Stub(lc.LSTMCell):
 def variant(
     gate_act=ops.sigmoid, cell_update=None, hidden=None, order="hx", out_bias=True, swap=False
 ):
-    class Variant(lc.LSTMCell):
+    class Variant(lc.LSTMCellWeights):
         def call(self, x_t, states):
             h_prev, c_prev = states
             parts = [h_prev, x_t] if order == "hx" else [x_t, h_prev]
@@ -173,13 +181,13 @@ def variant(
 
 
 def test_check_passes_on_the_solution(capsys):
-    lc.check_lstm_call(lc.LSTMCell)
+    check.lstm_call(LSTMCell)
     assert capsys.readouterr().out.startswith("Passed:")
 
 
 def test_check_fails_clearly_on_the_stub():
     with pytest.raises(CheckFailed, match="not written yet"):
-        lc.check_lstm_call(Stub)
+        check.lstm_call(Stub)
 
 
 @pytest.mark.parametrize(
@@ -196,11 +204,11 @@ def test_check_fails_clearly_on_the_stub():
 )
 def test_check_names_the_first_part_that_differs(kwargs, named):
     with pytest.raises(CheckFailed, match=named):
-        lc.check_lstm_call(variant(**kwargs))
+        check.lstm_call(variant(**kwargs))
 
 
 def test_check_still_catches_mistakes_without_recorded_gates():
-    class Silent(lc.LSTMCell):
+    class Silent(lc.LSTMCellWeights):
         def record_gates(self, **gates):
             pass
 
@@ -214,17 +222,17 @@ def test_check_still_catches_mistakes_without_recorded_gates():
             return h, [h, c]
 
     with pytest.raises(CheckFailed, match="cell state"):
-        lc.check_lstm_call(Silent)
+        check.lstm_call(Silent)
 
 
 def test_check_says_when_numpy_breaks_the_graph():
-    class NumpyInside(lc.LSTMCell):
+    class NumpyInside(LSTMCell):
         def call(self, x_t, states):
             h, states = super().call(x_t, states)
             return np.asarray(h), [np.asarray(s) for s in states]
 
     with pytest.raises(CheckFailed, match="inside keras.layers.RNN"):
-        lc.check_lstm_call(NumpyInside)
+        check.lstm_call(NumpyInside)
 
 
 # --- task, timing, quiz ------------------------------------------------------------------
@@ -245,7 +253,7 @@ def test_latest_marker_task_targets_the_last_marked_value():
 
 
 def test_time_forward_backward_times_every_layer():
-    layers = {"keras": keras.layers.LSTM(4), "home": keras.layers.RNN(lc.LSTMCell(4))}
+    layers = {"keras": keras.layers.LSTM(4), "home": keras.layers.RNN(LSTMCell(4))}
     for clock in ("wall", "cpu"):
         times = lc.time_forward_backward(layers, X, rounds=2, calls=1, clock=clock)
         assert set(times) == {"keras", "home"} and all(t > 0 for t in times.values())
@@ -257,13 +265,12 @@ def test_time_forward_backward_times_every_layer():
         lc.time_forward_backward({}, X)
 
 
-def test_quiz_has_one_right_answer_each():
-    right = {q.id: q.answer for q in lc.QUESTIONS}
+def test_quiz_accepts_one_valid_letter_per_question(capsys):
     assert 2 <= len(lc.QUESTIONS) <= 4
-    quiz.check(lc.QUESTIONS, right)
-    wrong = dict(right, q1="c")
+    quiz.check(lc.QUESTIONS, {q.id: next(iter(q.choices)) for q in lc.QUESTIONS})
+    assert "Recorded" in capsys.readouterr().out
     with pytest.raises(CheckFailed, match="q1"):
-        quiz.check(lc.QUESTIONS, wrong)
+        quiz.check(lc.QUESTIONS, {q.id: "z" for q in lc.QUESTIONS})
 
 
 def test_print_differences_shows_every_row(capsys):

@@ -1,10 +1,17 @@
-"""Unit tests of helpers.memory_cell: the NumPy neuron, BPTT by hand, exercise checks."""
+"""Unit tests of helpers.memory_cell (unrolling, BPTT by hand) and of unit 01's checks."""
 
 import numpy as np
 import pytest
 
 from helpers import memory_cell
 from helpers.checks import CheckFailed
+from helpers.checks import memory_cell as check
+from instructor.check_values import solution_namespace as solution
+
+SOLUTION = {
+    **solution("01_memory_cell", "forward-step", "import numpy as np"),
+    **solution("01_memory_cell", "grad-through-time", "import numpy as np"),
+}
 
 
 def weights(D=2, H=3, n_out=1, seed=0):
@@ -18,39 +25,33 @@ def weights(D=2, H=3, n_out=1, seed=0):
     )
 
 
-def test_rnn_step_is_the_formula():
-    W_x, W_h, b, _, _ = weights()
-    x = np.array([[1.0, -2.0]])
-    h = np.array([[0.1, 0.2, -0.3]])
-    expected = np.tanh(x @ W_x + h @ W_h + b)
-    np.testing.assert_allclose(memory_cell.rnn_step(x, h, W_x, W_h, b), expected)
-
-
-def test_rnn_forward_unrolls_steps_and_carries_h0():
+def test_unroll_feeds_each_state_back_and_carries_h0():
     W_x, W_h, b, _, _ = weights()
     xs = np.random.default_rng(1).normal(size=(2, 5, 2))
-    hs = memory_cell.rnn_forward(xs, W_x, W_h, b)
+    calls = []
+
+    def step(x_t, h_prev, W_x, W_h, b):
+        calls.append(h_prev.copy())
+        return h_prev + x_t.sum(axis=1, keepdims=True)
+
+    hs = memory_cell.unroll(step, xs, W_x, W_h, b, h0=np.ones((2, 3)))
     assert hs.shape == (2, 5, 3)
-    h = np.zeros((2, 3))
-    for t in range(5):
-        h = np.tanh(xs[:, t] @ W_x + h @ W_h + b)
-        np.testing.assert_allclose(hs[:, t], h)
-    # chunked with the state carried over = one run
-    first = memory_cell.rnn_forward(xs[:, :2], W_x, W_h, b)
-    rest = memory_cell.rnn_forward(xs[:, 2:], W_x, W_h, b, h0=first[:, -1])
-    np.testing.assert_allclose(np.concatenate([first, rest], axis=1), hs)
+    np.testing.assert_allclose(calls[0], np.ones((2, 3)))
+    np.testing.assert_allclose(calls[1], hs[:, 0])
+    np.testing.assert_allclose(hs[:, -1], 1 + xs.sum(axis=(1, 2))[:, None] * np.ones((1, 3)))
 
 
-def test_rnn_forward_matches_keras_simple_rnn():
-    keras = pytest.importorskip("keras")
+def test_simple_rnn_states_are_keras_and_carry_h0():
     W_x, W_h, b, _, _ = weights()
-    xs = np.random.default_rng(2).normal(size=(3, 7, 2)).astype("float32")
-    layer = keras.layers.SimpleRNN(3, return_sequences=True)
-    layer.build((None, None, 2))
-    layer.set_weights([W_x, W_h, b])
-    np.testing.assert_allclose(
-        memory_cell.rnn_forward(xs, W_x, W_h, b), layer(xs).numpy(), atol=1e-6
-    )
+    xs = np.random.default_rng(2).normal(size=(3, 7, 2))
+    hs = memory_cell.simple_rnn_states(xs, W_x, W_h, b)
+    h = np.zeros((3, 3))
+    for t in range(7):
+        h = np.tanh(xs[:, t] @ W_x + h @ W_h + b)
+        np.testing.assert_allclose(hs[:, t], h, atol=1e-12)
+    first = memory_cell.simple_rnn_states(xs[:, :2], W_x, W_h, b)
+    rest = memory_cell.simple_rnn_states(xs[:, 2:], W_x, W_h, b, h0=first[:, -1])
+    np.testing.assert_allclose(np.concatenate([first, rest], axis=1), hs, atol=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -62,24 +63,22 @@ def test_rnn_forward_matches_keras_simple_rnn():
         ((1, 5, 2), (2, 3), (3, 3), (4,), "b should have shape"),
     ],
 )
-def test_rnn_forward_explains_wrong_shapes(xs_shape, W_x_shape, W_h_shape, b_shape, message):
+def test_forward_explains_wrong_shapes(xs_shape, W_x_shape, W_h_shape, b_shape, message):
     with pytest.raises(ValueError, match=message):
-        memory_cell.rnn_forward(
+        memory_cell.simple_rnn_states(
             np.zeros(xs_shape), np.zeros(W_x_shape), np.zeros(W_h_shape), np.zeros(b_shape)
         )
 
 
-def test_rnn_step_and_bptt_explain_wrong_shapes():
+def test_bptt_and_forward_explain_wrong_shapes():
     W_x, W_h, b, W_y, b_y = weights()
-    with pytest.raises(ValueError, match="h_prev should have shape"):
-        memory_cell.rnn_step(np.zeros((2, 2)), np.zeros((1, 3)), W_x, W_h, b)
     xs = np.zeros((2, 4, 2))
     with pytest.raises(ValueError, match="targets should have shape"):
         memory_cell.bptt(xs, np.zeros((3, 1)), W_x, W_h, b, W_y, b_y)
     with pytest.raises(ValueError, match="W_y should have shape"):
         memory_cell.bptt(xs, np.zeros((2, 1)), W_x, W_h, b, np.zeros((2, 1)), b_y)
     with pytest.raises(ValueError, match="h0 should have shape"):
-        memory_cell.rnn_forward(xs, W_x, W_h, b, h0=np.zeros((2, 4)))
+        memory_cell.unroll(lambda *a: a[1], xs, W_x, W_h, b, h0=np.zeros((2, 4)))
 
 
 def numerical_gradient(f, array, eps=1e-6):
@@ -114,22 +113,6 @@ def test_bptt_matches_finite_differences():
     np.testing.assert_allclose(grads.W_h_per_step.sum(axis=0), grads.W_h)
 
 
-def test_scalar_grad_matches_gradient_tape():
-    tf = pytest.importorskip("tensorflow")
-    xs = np.array([0.3, -1.0, 0.7, 1.5])
-    w_x, w_h, b, target = 0.9, 0.7, -0.1, 0.4
-    w = tf.Variable(w_h, dtype=tf.float64)
-    with tf.GradientTape() as tape:
-        h = tf.constant(0.0, dtype=tf.float64)
-        for x in xs:
-            h = tf.tanh(w_x * x + w * h + b)
-        loss = (h - target) ** 2
-    expected = tape.gradient(loss, w).numpy()
-    assert memory_cell.scalar_rnn_grad_w_h(xs, w_x, w_h, b, target) == pytest.approx(expected)
-    with pytest.raises(ValueError, match="one sequence"):
-        memory_cell.scalar_rnn_grad_w_h(np.zeros((2, 3)), w_x, w_h, b, target)
-
-
 # --- exercise checks: pass on the solution, fail clearly on the stub and plausible mistakes
 
 
@@ -138,7 +121,7 @@ def stub(*args):
 
 
 def test_check_rnn_step_passes_on_solution(capsys):
-    memory_cell.check_rnn_step(lambda x, h, W_x, W_h, b: np.tanh(x @ W_x + h @ W_h + b))
+    check.rnn_step(SOLUTION["rnn_step"])
     assert capsys.readouterr().out.startswith("Passed")
 
 
@@ -157,11 +140,11 @@ def test_check_rnn_step_passes_on_solution(capsys):
 )
 def test_check_rnn_step_fails_clearly(answer, message):
     with pytest.raises(CheckFailed, match=message):
-        memory_cell.check_rnn_step(answer)
+        check.rnn_step(answer)
 
 
-def test_check_grad_w_h_passes_on_reference(capsys):
-    memory_cell.check_grad_w_h(memory_cell.scalar_rnn_grad_w_h)
+def test_check_grad_w_h_passes_on_the_solution(capsys):
+    check.grad_w_h(SOLUTION["grad_w_h"])
     assert capsys.readouterr().out.startswith("Passed")
 
 
@@ -177,17 +160,15 @@ def last_step_only(xs, w_x, w_h, b, target):
     [
         (stub, "not written yet"),
         (last_step_only, "only the last step"),
-        (lambda *args: 2 * memory_cell.scalar_rnn_grad_w_h(*args), "expected"),
+        (lambda *args: 2 * SOLUTION["grad_w_h"](*args), "GradientTape gives"),
         (lambda *args: "twelve", "one number"),
     ],
 )
 def test_check_grad_w_h_fails_clearly(answer, message):
     with pytest.raises(CheckFailed, match=message):
-        memory_cell.check_grad_w_h(answer)
+        check.grad_w_h(answer)
 
 
-def test_questions_have_distinct_ids_and_valid_answers():
+def test_questions_have_distinct_ids():
     ids = [q.id for q in memory_cell.QUESTIONS]
     assert len(ids) == len(set(ids)) >= 2
-    for q in memory_cell.QUESTIONS:
-        assert q.answer in q.choices

@@ -6,6 +6,14 @@ import pytest
 
 from helpers import music, quiz
 from helpers.checks import CheckFailed
+from helpers.checks import music as check
+from instructor.check_values import solution_namespace
+
+SOLUTION = {
+    **solution_namespace("07_music_composition", "to-notes", "import numpy as np"),
+    **solution_namespace("07_music_composition", "temperature", "import numpy as np"),
+}
+grid_to_notes = SOLUTION["grid_to_notes"]  # the instructor notebook's solution
 
 matplotlib.use("Agg")
 
@@ -128,35 +136,24 @@ def test_transpose_stays_in_range():
     assert music.transpose(GRID, -10) is None  # the bass would fall below C2
 
 
-def test_apply_temperature_and_sample():
+def test_sample_draws_from_the_tempered_distribution():
     p = np.array([0.7, 0.2, 0.1, 0.0])
-    np.testing.assert_allclose(music.apply_temperature(p, 1.0), p, atol=1e-12)
-    sharp = music.apply_temperature(p, 0.5)
-    np.testing.assert_allclose(sharp, p**2 / (p**2).sum(), atol=1e-12)
-    assert music.apply_temperature(p, 3.0)[0] < p[0] < sharp[0]
-    with pytest.raises(ValueError, match="positive"):
-        music.apply_temperature(p, 0)
     rng = np.random.default_rng(0)
-    draws = music.sample(np.tile(p, (20000, 1)), 1.0, rng)
-    assert draws.shape == (20000,) and not (draws == 3).any()
-    np.testing.assert_allclose(np.bincount(draws, minlength=4) / 20000, p, atol=0.015)
+    for temperature in (1.0, 0.5, 2.0):
+        draws = music.sample(np.tile(p, (20000, 1)), temperature, rng)
+        assert draws.shape == (20000,) and not (draws == 3).any()
+        tempered = p ** (1 / temperature) / (p ** (1 / temperature)).sum()
+        np.testing.assert_allclose(np.bincount(draws, minlength=4) / 20000, tempered, atol=0.015)
     cold = music.sample(np.tile(p, (500, 2, 1)), 0.05, rng)
     assert cold.shape == (500, 2) and (cold == 0).all()
-
-
-def test_grid_to_notes_merges_held_steps_and_skips_rests():
-    notes = music.grid_to_notes(GRID, 0.5)
-    assert (0, 67, 0.0, 1.0) in notes and (0, 71, 2.0, 2.5) in notes
-    assert (1, 62, 0.0, 1.5) in notes and not any(p == 0 for _, p, _, _ in notes)
-    assert len(notes) == 3 + 1 + 3 + 2
-    with pytest.raises(ValueError, match="step_seconds"):
-        music.grid_to_notes(GRID, 0)
+    with pytest.raises(ValueError, match="positive"):
+        music.sample(p, 0, rng)
 
 
 def test_midi_file_reads_back(tmp_path):
     import pretty_midi
 
-    path = music.grid_to_midi(GRID, tmp_path / "out" / "tiny.mid", step_seconds=0.25)
+    path = music.notes_to_midi(grid_to_notes(GRID, 0.25), tmp_path / "out" / "tiny.mid")
     midi = pretty_midi.PrettyMIDI(str(path))
     assert [t.name for t in midi.instruments] == list(music.VOICES)
     assert sum(len(t.notes) for t in midi.instruments) == 9
@@ -164,7 +161,7 @@ def test_midi_file_reads_back(tmp_path):
 
 
 def test_synthesize_is_short_bounded_audio():
-    notes = music.grid_to_notes(GRID, 0.25)
+    notes = grid_to_notes(GRID, 0.25)
     audio = music.synthesize(notes, rate=8000)
     assert audio.dtype == np.float32 and audio.ndim == 1
     assert len(audio) == pytest.approx((5 * 0.25 + 0.2) * 8000, abs=2)
@@ -183,32 +180,28 @@ def test_plots_and_texture():
     assert stats["voice_crossings"] == 0.0
 
 
-def apply_right(p, temperature):
-    p = np.asarray(p, dtype=float)
-    logits = np.log(p + 1e-12) / temperature
-    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
+apply_right = SOLUTION["apply_temperature"]
 
 
 def test_check_temperature(capsys):
-    music.check_temperature(apply_right)
+    check.temperature(apply_right)
     assert capsys.readouterr().out.startswith("Passed:")
 
     def stub(p, temperature):
         raise NotImplementedError
 
     with pytest.raises(CheckFailed, match="not written yet"):
-        music.check_temperature(stub)
+        check.temperature(stub)
     with pytest.raises(CheckFailed, match="multiplied"):
-        music.check_temperature(lambda p, t: apply_right(p, 1 / t))
+        check.temperature(lambda p, t: apply_right(p, 1 / t))
     with pytest.raises(CheckFailed, match="sum to"):
-        music.check_temperature(lambda p, t: np.asarray(p) ** (1 / t))
+        check.temperature(lambda p, t: np.asarray(p) ** (1 / t))
     with pytest.raises(CheckFailed, match="NaN"):
-        music.check_temperature(lambda p, t: np.full_like(p, np.nan))
+        check.temperature(lambda p, t: np.full_like(p, np.nan))
 
 
 def test_check_grid_to_notes(capsys):
-    music.check_grid_to_notes(music.grid_to_notes)
+    check.grid_to_notes(grid_to_notes)
     assert capsys.readouterr().out.startswith("Passed:")
 
     def stub(grid, step_seconds):
@@ -223,27 +216,26 @@ def test_check_grid_to_notes(capsys):
         ]
 
     def with_rests(grid, step_seconds):
-        return music.grid_to_notes(grid, step_seconds) + [(1, 0, 1.5, 2.5)]
+        return grid_to_notes(grid, step_seconds) + [(1, 0, 1.5, 2.5)]
 
     def in_steps(grid, step_seconds):
-        return music.grid_to_notes(grid, 1.0)
+        return grid_to_notes(grid, 1.0)
 
     with pytest.raises(CheckFailed, match="not written yet"):
-        music.check_grid_to_notes(stub)
+        check.grid_to_notes(stub)
     with pytest.raises(CheckFailed, match="one held note"):
-        music.check_grid_to_notes(per_step)
+        check.grid_to_notes(per_step)
     with pytest.raises(CheckFailed, match="rest"):
-        music.check_grid_to_notes(with_rests)
+        check.grid_to_notes(with_rests)
     with pytest.raises(CheckFailed, match="step_seconds"):
-        music.check_grid_to_notes(in_steps)
+        check.grid_to_notes(in_steps)
 
 
-def test_questions():
-    right = {q.id: q.answer for q in music.QUESTIONS}
-    quiz.check(music.QUESTIONS, right)
-    wrong = dict(right, q3="c")
+def test_questions(capsys):
+    quiz.check(music.QUESTIONS, {q.id: next(iter(q.choices)) for q in music.QUESTIONS})
+    assert "Recorded" in capsys.readouterr().out
     with pytest.raises(CheckFailed, match="q3"):
-        quiz.check(music.QUESTIONS, wrong)
+        quiz.check(music.QUESTIONS, {"q1": "a", "q2": "a"})
 
 
 def test_sampled_music_round_trips_through_midi(tmp_path):
@@ -255,5 +247,5 @@ def test_sampled_music_round_trips_through_midi(tmp_path):
     tokens = np.repeat(music.sample(probs, 0.7, rng), 2, axis=0)  # held for two steps each
     grid = music.decode(tokens)
     grid[-1] = np.maximum(grid[-1], music.LOWEST)  # end on sounding notes (MIDI stores no silence)
-    path = music.grid_to_midi(grid, tmp_path / "composed.mid", step_seconds=0.15)
+    path = music.notes_to_midi(grid_to_notes(grid, 0.15), tmp_path / "composed.mid")
     np.testing.assert_array_equal(music.read_midi_grid(path, 0.15), grid)

@@ -7,6 +7,15 @@ import pytest
 
 from helpers import translation as tr
 from helpers.checks import CheckFailed
+from helpers.checks import translation as check
+from instructor.check_values import solution_namespace
+
+SOLUTION = {
+    **solution_namespace("06_seq2seq_translation", "greedy-decode", "import numpy as np"),
+    **solution_namespace("06_seq2seq_translation", "masked-loss", "import keras"),
+}
+solution_decode = SOLUTION["greedy_decode"]  # the instructor notebook's solutions
+solution_loss = SOLUTION["masked_loss"]
 
 PAIRS = [
     ("Go.", "Va !"),
@@ -156,7 +165,9 @@ def model(request, vectorizers):
 
 def test_translator_learns_the_tiny_corpus(model):
     # A model that can fit 12 pairs can at least translate a training sentence.
-    assert tr.translate(model, "I'm tired.", source_length=5, max_length=6).startswith("je suis")
+    assert tr.translate(
+        model, "I'm tired.", decode=solution_decode, source_length=5, max_length=6
+    ).startswith("je suis")
 
 
 def test_stepwise_decoding_equals_teacher_forcing(model, vectorizers):
@@ -173,19 +184,25 @@ def test_stepwise_decoding_equals_teacher_forcing(model, vectorizers):
         np.testing.assert_allclose(keras.ops.convert_to_numpy(step)[:, 0], full[:, t], atol=1e-4)
 
 
-def test_greedy_decode_shapes_and_attention(model, vectorizers):
+def test_attention_of_reads_back_the_weights_of_each_decoding_step(model, vectorizers):
+    import keras
+
     source, _ = vectorizers
     src = source(np.array(["Go.", "Thanks.", "It's late."])).numpy()
-    ids, weights = tr.greedy_decode(model, src, 6, return_attention=True)
-    assert ids.shape[0] == 3 and 1 <= ids.shape[1] <= 6
-    if model.use_attention:
-        assert weights.shape == (3, ids.shape[1], src.shape[1])
-        np.testing.assert_allclose(weights.sum(-1), 1.0, atol=1e-5)
-        assert np.all(weights[src[:, None, :].repeat(ids.shape[1], 1) == 0] < 1e-6)
-    else:
+    ids = solution_decode(model, src, 6)
+    weights = tr.attention_of(model, src, ids)
+    if not model.use_attention:
         assert weights is None
-    with pytest.raises(ValueError, match="batch, source_length"):
-        tr.greedy_decode(model, src[0], 6)
+        return
+    assert weights.shape == (3, ids.shape[1], src.shape[1])
+    np.testing.assert_allclose(weights.sum(-1), 1.0, atol=1e-5)
+    assert np.all(weights[src[:, None, :].repeat(ids.shape[1], 1) == 0] < 1e-6)
+    outputs, state = model.encode(src)  # step by step, as while decoding
+    tokens = np.full((3, 1), model.start_id)
+    for t in range(ids.shape[1]):
+        _, state, step = model.decode(tokens, state, outputs, src, return_attention=True)
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(step)[:, 0], weights[:, t], atol=1e-5)
+        tokens = ids[:, t : t + 1]
 
 
 def test_save_and_reload_gives_the_same_translations(model, tmp_path):
@@ -196,15 +213,16 @@ def test_save_and_reload_gives_the_same_translations(model, tmp_path):
     again = keras.models.load_model(path)
     assert isinstance(again, tr.Translator) and again.use_attention == model.use_attention
     texts = ["We won.", "Be calm.", "Help!"]
-    kwargs = dict(source_length=5, max_length=6)
+    kwargs = dict(decode=solution_decode, source_length=5, max_length=6)
     assert tr.translate(again, texts, **kwargs) == tr.translate(model, texts, **kwargs)
 
 
 def test_translate_survives_unknown_words(model):
-    out = tr.translate(model, ["Zorglub is tired.", ""], source_length=5, max_length=6)
+    kwargs = dict(decode=solution_decode, source_length=5, max_length=6)
+    out = tr.translate(model, ["Zorglub is tired.", ""], **kwargs)
     assert isinstance(out, list) and len(out) == 2 and all(isinstance(o, str) for o in out)
     assert tr.unknown_words(model, "Zorglub is tired.") == ["zorglub", "is"]
-    assert tr.translate(model, [], source_length=5, max_length=6) == []
+    assert tr.translate(model, [], **kwargs) == []
 
 
 def test_translator_rejects_bad_configuration():
@@ -271,17 +289,6 @@ def test_chat_corpus_is_split_without_overlap():
 # ----------------------------------------------------------------------------- exercises
 
 
-def solution_decode(model, source_ids, max_length):
-    encoder_outputs, state = model.encode(source_ids)
-    tokens = np.full((len(source_ids), 1), model.start_id)
-    chosen = []
-    for _ in range(max_length):
-        logits, state = model.decode(tokens, state, encoder_outputs, source_ids)
-        tokens = np.argmax(logits[:, -1, :], axis=-1)[:, None]
-        chosen.append(tokens)
-    return np.concatenate(chosen, axis=1)
-
-
 def teacher_forcing_by_mistake(model, source_ids, max_length):
     """Feeds [start] every step instead of the token it chose."""
     encoder_outputs, state = model.encode(source_ids)
@@ -310,7 +317,7 @@ def stub(*args):
 
 
 def test_check_greedy_decode_passes_the_solution(capsys):
-    tr.check_greedy_decode(solution_decode)
+    check.greedy_decode(solution_decode)
     assert capsys.readouterr().out.startswith("Passed")
 
 
@@ -321,25 +328,19 @@ def test_check_greedy_decode_passes_the_solution(capsys):
         (teacher_forcing_by_mistake, "feed back the token"),
         (forgets_the_state, "feed back the token"),
         (lambda m, s, n: solution_decode(m, s, n)[0], "one row of token ids"),
+        (lambda m, s, n: solution_decode(m, s, n)[:, :2], "had not written \\[end\\]"),
+        (lambda m, s, n: solution_decode(m, s, n) + 1, "not the argmax"),
         (lambda m, s, n: solution_decode(m, s, n + 3), "more than max_length"),
         (lambda m, s, n: None, "returned None"),
     ],
 )
 def test_check_greedy_decode_fails_wrong_answers(wrong, message):
     with pytest.raises(CheckFailed, match=message):
-        tr.check_greedy_decode(wrong)
-
-
-def solution_loss(y_true, y_pred):
-    import keras
-
-    per_token = keras.losses.sparse_categorical_crossentropy(y_true, y_pred, from_logits=True)
-    mask = keras.ops.cast(y_true != 0, "float32")
-    return keras.ops.sum(per_token * mask) / keras.ops.maximum(keras.ops.sum(mask), 1.0)
+        check.greedy_decode(wrong)
 
 
 def test_check_masked_loss_passes_the_solution(capsys):
-    tr.check_masked_loss(solution_loss)
+    check.masked_loss(solution_loss)
     assert capsys.readouterr().out.startswith("Passed")
 
 
@@ -377,7 +378,7 @@ def _nan_on_empty(y_true, y_pred):
 )
 def test_check_masked_loss_fails_wrong_answers(wrong, message):
     with pytest.raises(CheckFailed, match=message):
-        tr.check_masked_loss(wrong)
+        check.masked_loss(wrong)
 
 
 def test_questions_have_valid_answers():

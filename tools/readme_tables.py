@@ -195,7 +195,23 @@ def results_table() -> str:
     return "\n".join(lines)
 
 
-SECTIONS = {"units": units_table, "results": results_table}
+def grading_bench() -> str:
+    path = ROOT / "results" / "grading-bench.json"
+    if not path.is_file():
+        return "Not measured yet: `make bench-grading` writes `results/grading-bench.json`."
+    b = json.loads(path.read_text())
+    m = b["machine"]
+    return (
+        f"On {m['cores']} cores ({m['cpu']}; Python {m['python']}, TensorFlow "
+        f"{m['tensorflow']}, Keras {m['keras']}), {b['submissions']} submissions of "
+        f"`{b['unit']}`: {b['jobs1_s']:.1f} s with `--jobs 1`, {b['jobs2_s']:.1f} s with "
+        f"`--jobs 2` ({b['ratio']:.2f} x), {b['submissions_per_minute_jobs2']:.0f} submissions "
+        f"a minute; the two gradebooks are identical: "
+        f"{'yes' if b['gradebooks_identical'] else 'NO'}."
+    )
+
+
+SECTIONS = {"units": units_table, "results": results_table, "grading": grading_bench}
 
 
 def render(readme: str) -> str:

@@ -7,7 +7,9 @@ without a traceback; under nbval (grading) the failed cell scores no point.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -78,3 +80,15 @@ def expect_shape(array: Any, shape: Sequence[int | None], *, name: str) -> None:
     ):
         wanted = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
         raise ValueError(f"{name} should have shape {wanted}, but has shape {actual}.")
+
+
+_VALUES = Path(__file__).with_name("expected_values.json")
+
+
+def expected_values(exercise: str) -> dict[str, Any]:
+    """Values on the checks' fixed inputs that no library computes for us.
+
+    They are computed once by the instructor tools from the instructor notebooks and
+    shipped as numbers (`expected_values.json`), never as code.
+    """
+    return json.loads(_VALUES.read_text(encoding="utf8"))[exercise]

@@ -1,6 +1,6 @@
 """Student versions of the notebooks: solutions out, outputs cleared, checks kept.
 
-    python -m helpers.student [--out student] [NOTEBOOK ...]
+    python -m instructor.student_versions [--out student] [NOTEBOOK ...]
 
 Conventions (nbgrader's): the solution stands between `### BEGIN SOLUTION` and
 `### END SOLUTION` lines. The student version replaces that region with

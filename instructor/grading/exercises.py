@@ -1,0 +1,465 @@
+"""What each exercise is graded on: prelude, allowed modules, hidden inputs, probe, comparison.
+
+For every exercise the grader runs, in a sandboxed process (see `harness`), the `prelude`
+(the imports the answer cell needs), then only the answer cell, then the `probe`: Python
+source defining `probe(ns, inputs)`, which calls what the answer defined (`ns`) on the
+hidden inputs and returns JSON-able results. The same is done with the instructor's own
+answer cell to get the expected results, which `compare` checks in the grader's process.
+Hidden inputs are drawn by `inputs(rng)` from the run's seed: random shapes and values,
+not the fixed inputs of the visible checks in `helpers`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+NUMPY_MODULES = frozenset({"numpy", "math"})
+KERAS_MODULES = NUMPY_MODULES | {"keras", "tensorflow"}
+NUMPY_PRELUDE = "import math\nimport numpy as np\n"
+KERAS_PRELUDE = (
+    NUMPY_PRELUDE
+    + "import keras\nimport tensorflow as tf\nfrom keras import layers, ops\n"
+    + "tf.config.threading.set_intra_op_parallelism_threads(1)\n"
+    + "tf.config.threading.set_inter_op_parallelism_threads(1)\n"
+)
+PROBE_HEAD = '''
+import numpy as np
+
+
+def student(ns, name):
+    """What the answer cell defined under `name`."""
+    if name not in ns:
+        raise NameError(f"your answer cell does not define `{name}`")
+    return ns[name]
+
+
+def floats(value, dtype="float64"):
+    return np.asarray(value, dtype=dtype)
+
+
+def numpy(value):
+    import keras
+
+    return np.asarray(keras.ops.convert_to_numpy(value))
+'''
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One exercise: how to run it and how to judge what it returns."""
+
+    unit: str
+    id: str
+    what: str  # what the student wrote, as feedback names it
+    probe: str = ""
+    inputs: Callable[[np.random.Generator], dict] = lambda rng: {}
+    prelude: str = NUMPY_PRELUDE
+    modules: frozenset[str] = NUMPY_MODULES
+    rtol: float = 1e-6
+    atol: float = 1e-8
+    compare: Callable | None = None  # (got, want, spec) -> message or None; default numeric
+    notebook_names: tuple[str, ...] = ()  # classes the prelude takes from the instructor notebook
+    quiz: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.unit}:{self.id}"
+
+
+# --------------------------------------------------------------------------- comparisons
+
+
+def compare_numbers(got: object, want: object, spec: Spec, where: str = "the result") -> str | None:
+    """None when `got` matches `want` (nested lists of numbers) within the tolerances."""
+    try:
+        w = np.asarray(want, dtype="float64")
+    except (TypeError, ValueError):  # ragged: compare part by part
+        if not isinstance(got, list) or len(got) != len(want):
+            return f"{where} should be a sequence of {len(want)} items, like the expected one"
+        for i, (g, v) in enumerate(zip(got, want, strict=True)):
+            if message := compare_numbers(g, v, spec, f"{where}[{i}]"):
+                return message
+        return None
+    try:
+        g = np.asarray(got, dtype="float64")
+    except (TypeError, ValueError):
+        return f"{where} is not numbers of shape {w.shape} (got {str(got)[:80]})"
+    if g.shape != w.shape:
+        return f"{where} has shape {g.shape}, expected {w.shape}"
+    if not np.allclose(g, w, rtol=spec.rtol, atol=spec.atol, equal_nan=True):
+        worst = float(np.nanmax(np.abs(g - w))) if g.size else 0.0
+        return f"{where} has wrong values (largest difference {worst:.3g})"
+    return None
+
+
+def compare_model(got: object, want: object, spec: Spec) -> str | None:
+    """Architectures: layer by layer (class and key settings), then the parameter count."""
+    got_layers, want_layers = got["layers"], want["layers"]
+    for i, w in enumerate(want_layers):
+        g = got_layers[i] if i < len(got_layers) else None
+        if g != w:
+            return f"layer {i}: expected {_layer_text(w)}, yours is {_layer_text(g)}"
+    if len(got_layers) != len(want_layers):
+        return f"{len(got_layers)} layers, expected {len(want_layers)}"
+    if got["params"] != want["params"]:
+        return f"{got['params']:.0f} parameters, expected {want['params']:.0f}"
+    return None
+
+
+def _layer_text(layer: dict | None) -> str:
+    if layer is None:
+        return "missing"
+    settings = ", ".join(f"{k}={v}" for k, v in layer.items() if k != "class")
+    return f"{layer['class']}({settings})"
+
+
+# --------------------------------------------------------------------------- hidden inputs
+
+
+def _normal(rng: np.random.Generator, *shape: int, scale: float = 1.0) -> np.ndarray:
+    return rng.normal(0.0, scale, size=shape)
+
+
+def _rnn_step_inputs(rng: np.random.Generator) -> dict:
+    cases = []
+    for _ in range(3):
+        batch, features, hidden = (int(v) for v in rng.integers(1, 7, size=3))
+        cases.append({
+            "x_t": _normal(rng, batch, features), "h_prev": rng.uniform(-1, 1, (batch, hidden)),
+            "W_x": _normal(rng, features, hidden, scale=0.7),
+            "W_h": _normal(rng, hidden, hidden, scale=0.7), "b": _normal(rng, hidden, scale=0.3),
+        })  # fmt: skip
+    return {"cases": cases}
+
+
+def _grad_inputs(rng: np.random.Generator) -> dict:
+    cases = []
+    for _ in range(4):
+        xs = _normal(rng, int(rng.integers(2, 12)))
+        w_x, w_h, b, target = (float(v) for v in rng.normal(0, 0.8, size=4))
+        cases.append({"xs": xs, "w_x": w_x, "w_h": w_h, "b": b, "target": target})
+    return {"cases": cases}
+
+
+def _clip_inputs(rng: np.random.Generator) -> dict:
+    cases = []
+    for scale in (0.1, 3.0, 1.0):
+        shapes = [tuple(int(s) for s in rng.integers(1, 5, size=rng.integers(1, 3)))]
+        shapes += [(int(rng.integers(1, 6)),) for _ in range(int(rng.integers(1, 3)))]
+        grads = [_normal(rng, *shape, scale=scale) for shape in shapes]
+        cases.append({"grads": grads, "clip_norm": float(rng.uniform(0.5, 3.0))})
+    return {"cases": cases}
+
+
+def _lstm_inputs(rng: np.random.Generator) -> dict:
+    units, dim, batch = int(rng.integers(2, 6)), int(rng.integers(1, 5)), int(rng.integers(1, 5))
+    weights = {}
+    for gate in "fico":
+        weights[f"W_{gate}"] = _normal(rng, units + dim, units, scale=0.6)
+        weights[f"b_{gate}"] = _normal(rng, units, scale=0.5)
+    return {
+        "units": units, "input_dim": dim, "weights": weights,
+        "xs": _normal(rng, 2, batch, dim), "h": rng.uniform(-0.9, 0.9, (batch, units)),
+        "c": rng.uniform(-2, 2, (batch, units)),
+    }  # fmt: skip
+
+
+_WORDS = [
+    "good", "bad", "great", "awful", "movie", "plot", "actor",
+    "boring", "fun", "slow", "loved", "hated", "story", "music",
+]  # fmt: skip
+
+
+def _sentiment_inputs(rng: np.random.Generator) -> dict:
+    def sentence() -> str:
+        return " ".join(rng.choice(_WORDS, size=int(rng.integers(2, 8))))
+
+    return {
+        "seed": int(rng.integers(0, 2**31)),
+        "corpus": [sentence() for _ in range(12)],
+        "sentences": [sentence() for _ in range(int(rng.integers(3, 8)))],
+    }
+
+
+def _windows_inputs(rng: np.random.Generator) -> dict:
+    n, features = int(rng.integers(12, 30)), int(rng.integers(1, 4))
+    data = _normal(rng, n, features)
+    return {
+        "data": data, "target": data[:, 0] * 10 + 3, "input_width": int(rng.integers(2, 6)),
+        "horizon": int(rng.integers(1, 4)),
+    }  # fmt: skip
+
+
+def _mae_inputs(rng: np.random.Generator) -> dict:
+    temperatures = 10 + np.cumsum(_normal(rng, int(rng.integers(20, 60))))
+    return {"cases": [{"temperatures": temperatures, "horizon": h} for h in (1, 3, 7)]}
+
+
+def _loss_inputs(rng: np.random.Generator) -> dict:
+    batch, steps, vocabulary = int(rng.integers(2, 5)), int(rng.integers(3, 8)), 9
+    y_true = rng.integers(1, vocabulary, size=(batch, steps))
+    for row in range(batch):
+        y_true[row, int(rng.integers(1, steps + 1)) :] = 0
+    return {"y_true": y_true, "y_pred": _normal(rng, batch, steps, vocabulary, scale=2.0)}
+
+
+def _decode_inputs(rng: np.random.Generator) -> dict:
+    source_words, target_words = int(rng.integers(6, 12)), int(rng.integers(6, 12))
+    steps = int(rng.integers(3, 7))
+    source_ids = rng.integers(2, source_words + 2, size=(3, steps))
+    source_ids[0, steps - 1 :] = 0
+    return {
+        "seed": int(rng.integers(0, 2**31)), "source_words": source_words,
+        "target_words": target_words, "source_ids": source_ids,
+        "max_length": int(rng.integers(4, 9)),
+    }  # fmt: skip
+
+
+def _grid_inputs(rng: np.random.Generator) -> dict:
+    steps, voices = int(rng.integers(6, 16)), int(rng.integers(1, 4))
+    grid = np.zeros((steps, voices), dtype=int)
+    for voice in range(voices):
+        t = 0
+        while t < steps:
+            length = int(rng.integers(1, 4))
+            grid[t : t + length, voice] = rng.choice([0, *range(55, 80)])
+            t += length
+    return {"grid": grid, "step_seconds": float(rng.choice([0.125, 0.25, 0.5]))}
+
+
+def _temperature_inputs(rng: np.random.Generator) -> dict:
+    cases = []
+    for temperature in (float(rng.uniform(0.2, 0.9)), 1.0, float(rng.uniform(1.2, 3.0))):
+        probabilities = rng.dirichlet(
+            np.ones(int(rng.integers(3, 9))), size=int(rng.integers(1, 4))
+        )
+        cases.append({"probabilities": probabilities, "temperature": temperature})
+    return {"cases": cases}
+
+
+# --------------------------------------------------------------------------- probes
+
+_RNN_STEP = """
+def probe(ns, inputs):
+    f = student(ns, "rnn_step")
+    names = ("x_t", "h_prev", "W_x", "W_h", "b")
+    return [f(*(floats(c[k]) for k in names)) for c in inputs["cases"]]
+"""
+_GRAD = """
+def probe(ns, inputs):
+    f = student(ns, "grad_w_h")
+    names = ("w_x", "w_h", "b", "target")
+    return [float(f(floats(c["xs"]), *(c[k] for k in names))) for c in inputs["cases"]]
+"""
+_CLIP = """
+def probe(ns, inputs):
+    f = student(ns, "clip_by_global_norm")
+    results = []
+    for case in inputs["cases"]:
+        clipped, norm = f([floats(g) for g in case["grads"]], case["clip_norm"])
+        results.append([[floats(g) for g in clipped], float(norm)])
+    return results
+"""
+_LSTM = """
+def probe(ns, inputs):
+    import tensorflow as tf
+
+    cell = student(ns, "HomemadeLSTMCell")(inputs["units"])
+    cell.build((None, inputs["input_dim"]))
+    for name, value in inputs["weights"].items():
+        getattr(cell, name).assign(floats(value, "float32"))
+    states = [tf.constant(floats(inputs[k], "float32")) for k in ("h", "c")]
+    results = []
+    for x in inputs["xs"]:  # two steps, the second from the first one's states
+        h, states = cell(tf.constant(floats(x, "float32")), states)
+        results.append([numpy(h), numpy(states[0]), numpy(states[1])])
+    return results
+"""
+_MODEL = """
+KEYS = ("units", "input_dim", "output_dim", "mask_zero", "return_sequences", "activation")
+
+
+def probe(ns, inputs):
+    import keras
+
+    model = student(ns, "build_described_model")()
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"build_described_model returned a {type(model).__name__}, not a model")
+    layers = []
+    for layer in model.layers:
+        config = layer.get_config()
+        described = {"class": type(layer).__name__}
+        described.update({k: str(config[k]) for k in KEYS if k in config})
+        try:
+            described["output_shape"] = str(tuple(layer.output.shape))
+        except Exception:
+            described["output_shape"] = "unknown (no keras.Input?)"
+        layers.append(described)
+    return {"layers": layers, "params": model.count_params()}
+"""
+_SENTIMENT = """
+def probe(ns, inputs):
+    import keras
+
+    keras.utils.set_random_seed(inputs["seed"])
+    vectorize = keras.layers.TextVectorization(max_tokens=40)
+    vectorize.adapt(inputs["corpus"])
+    model = keras.Sequential([
+        keras.Input(shape=(), dtype="string"), vectorize, keras.layers.Embedding(40, 6),
+        keras.layers.GlobalAveragePooling1D(), keras.layers.Dense(1, activation="sigmoid"),
+    ])
+    rng = np.random.default_rng(inputs["seed"])
+    model.layers[1].set_weights([rng.normal(0, 1, (40, 6))])
+    model.layers[-1].set_weights([rng.normal(0, 2, (6, 1)), np.zeros(1)])
+    return floats(student(ns, "predict_sentiment")(model, list(inputs["sentences"])))
+"""
+_WINDOWS = """
+def probe(ns, inputs):
+    f = student(ns, "windows_by_hand")
+    windows, targets = f(floats(inputs["data"]), floats(inputs["target"]),
+                         inputs["input_width"], inputs["horizon"])
+    return [floats(windows), floats(targets)]
+"""
+_MAE = """
+def probe(ns, inputs):
+    f = student(ns, "persistence_mae")
+    return [float(f(floats(c["temperatures"]), c["horizon"])) for c in inputs["cases"]]
+"""
+_LOSS = """
+def probe(ns, inputs):
+    f = student(ns, "masked_loss")
+    y_true = np.asarray(inputs["y_true"], dtype="int64")
+    return numpy(f(y_true, floats(inputs["y_pred"], "float32"))).reshape(-1)
+"""
+_DECODE = """
+def probe(ns, inputs):
+    import keras
+    from helpers.translation import END, PAD, START, UNK, Translator
+
+    f = student(ns, "greedy_decode")
+    source = [PAD, UNK] + [f"e{i}" for i in range(inputs["source_words"])]
+    target = [PAD, UNK, START, END] + [f"f{i}" for i in range(inputs["target_words"])]
+    source_ids = np.asarray(inputs["source_ids"], dtype="int64")
+    results = []
+    for attention in (False, True):
+        keras.utils.set_random_seed(inputs["seed"])
+        model = Translator(source, target, embedding_dim=8, units=8, attention=attention)
+        model.build()
+        kernel, bias = model.output_layer.get_weights()
+        rng = np.random.default_rng(inputs["seed"])
+        model.output_layer.set_weights([rng.normal(0, 3, kernel.shape), bias])
+        ids = numpy(f(model, source_ids, inputs["max_length"]))
+        if ids.ndim != 2:
+            raise ValueError(f"greedy_decode returned shape {ids.shape}, not (batch, steps)")
+        rows = []
+        for row in ids.tolist():  # up to and with the first [end]
+            ends = [i for i, t in enumerate(row) if t == model.end_id]
+            rows.append(row[: ends[0] + 1] if ends else row)
+        results.append(rows)
+    return results
+"""
+_NOTES = """
+def probe(ns, inputs):
+    notes = student(ns, "grid_to_notes")(np.asarray(inputs["grid"], dtype=int),
+                                         inputs["step_seconds"])
+    return sorted([int(v), int(p), float(s), float(e)] for v, p, s, e in notes)
+"""
+_TEMPERATURE = """
+def probe(ns, inputs):
+    f = student(ns, "apply_temperature")
+    return [floats(f(floats(c["probabilities"]), c["temperature"])) for c in inputs["cases"]]
+"""
+_QUIZ = """
+def probe(ns, inputs):
+    answers = ns.get("answers")
+    if answers is None:
+        return None
+    return {str(k): None if v is None else str(v) for k, v in dict(answers).items()}
+"""
+
+
+def _quiz(unit: str) -> Spec:
+    return Spec(unit, "quiz", "the knowledge check (`answers`)", probe=_QUIZ, quiz=True)
+
+
+_KERAS = {"prelude": KERAS_PRELUDE, "modules": KERAS_MODULES}
+SPECS: list[Spec] = [
+    Spec("01_memory_cell", "forward-step", "`rnn_step`", _RNN_STEP, _rnn_step_inputs),
+    Spec("01_memory_cell", "grad-through-time", "`grad_w_h`", _GRAD, _grad_inputs),
+    _quiz("01_memory_cell"),
+    Spec("02_vanishing_gradients", "clip", "`clip_by_global_norm`", _CLIP, _clip_inputs),
+    _quiz("02_vanishing_gradients"),
+    Spec(
+        "03_homemade_lstm",
+        "lstm-call",
+        "`HomemadeLSTMCell.call`",
+        _LSTM,
+        _lstm_inputs,
+        rtol=1e-4,
+        atol=1e-5,
+        notebook_names=("LSTMCellWeights",),
+        **_KERAS,
+    ),  # fmt: skip
+    _quiz("03_homemade_lstm"),
+    Spec(
+        "04_sentiment_lstm",
+        "described-model",
+        "`build_described_model`",
+        _MODEL,
+        compare=compare_model,
+        **_KERAS,
+    ),  # fmt: skip
+    Spec(
+        "04_sentiment_lstm",
+        "predict-sentiment",
+        "`predict_sentiment`",
+        _SENTIMENT,
+        _sentiment_inputs,
+        rtol=1e-4,
+        atol=1e-5,
+        **_KERAS,
+    ),  # fmt: skip
+    _quiz("04_sentiment_lstm"),
+    Spec("05_time_series", "windows", "`windows_by_hand`", _WINDOWS, _windows_inputs),
+    Spec("05_time_series", "baseline-mae", "`persistence_mae`", _MAE, _mae_inputs),
+    _quiz("05_time_series"),
+    Spec(
+        "06_seq2seq_translation",
+        "masked-loss",
+        "`masked_loss`",
+        _LOSS,
+        _loss_inputs,
+        rtol=1e-4,
+        atol=1e-5,
+        **_KERAS,
+    ),  # fmt: skip
+    Spec(
+        "06_seq2seq_translation",
+        "greedy-decode",
+        "`greedy_decode`",
+        _DECODE,
+        _decode_inputs,
+        **_KERAS,
+    ),  # fmt: skip
+    _quiz("06_seq2seq_translation"),
+    Spec("07_music_composition", "to-notes", "`grid_to_notes`", _NOTES, _grid_inputs),
+    Spec(
+        "07_music_composition",
+        "temperature",
+        "`apply_temperature`",
+        _TEMPERATURE,
+        _temperature_inputs,
+        rtol=1e-5,
+        atol=1e-7,
+    ),  # fmt: skip
+    _quiz("07_music_composition"),
+]
+SPEC_BY_KEY: dict[str, Spec] = {spec.key: spec for spec in SPECS}
+
+
+def specs_for(unit: str) -> list[Spec]:
+    """The exercises of a unit, in notebook order."""
+    return [spec for spec in SPECS if spec.unit == unit]
