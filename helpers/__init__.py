@@ -5,9 +5,11 @@ from helpers.data import DataUnavailableError, extract, fetch, shipped_file, whe
 from helpers.environment import in_colab, is_fast, pick, setup
 from helpers.plots import plot_history
 from helpers.results import record
+from helpers.training import epoch_log
 
 __all__ = [
     "DataUnavailableError",
+    "epoch_log",
     "checks",
     "quiz",
     "extract",

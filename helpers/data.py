@@ -249,7 +249,7 @@ def fetch(name: str | Dataset, *, timeout: float = 60.0) -> Path:
                     _copy_atomically(source, target, dataset, Path(location).stat().st_size)
             else:
                 _fetch_url(location, target, dataset, timeout)
-            print(f"{dataset.filename}: copied from the {label} into {target.parent}")
+            print(f"{dataset.filename}: copied from the {label} into {shown(target.parent)}")
             return target
         except (OSError, urllib.error.URLError, CorruptFileError, ValueError) as exc:
             failures.append(f"  - {label} {location}: {_reason(exc)}")
@@ -318,12 +318,12 @@ def where_is(name: str | Dataset) -> str:
     dataset = get_dataset(name)
     cached = cache_dir() / dataset.filename
     if cached.is_file():
-        return f"cached in {cached.parent}"
+        return f"cached in {shown(cached.parent)}"
     where = mirror()
     if where:
         label, location = _sources(dataset)[0]
         if label == "mirror folder" and Path(location).is_file():
-            return f"in the mirror folder {where} (copied to the cache on first use)"
+            return f"in the mirror folder {shown(where)} (copied to the cache on first use)"
         if label == "mirror URL":
             try:
                 with urllib.request.urlopen(
@@ -333,6 +333,18 @@ def where_is(name: str | Dataset) -> str:
             except (OSError, urllib.error.URLError):
                 pass
     return f"not here yet: downloaded on first use from {dataset.url}"
+
+
+def shown(path: str | Path) -> str:
+    """A path as printed in a notebook: relative to the course folder, or under `~`, else
+    only its last two parts (a notebook's saved output should not show this machine)."""
+    path = Path(path).expanduser().resolve()
+    for base, prefix in ((course_root(), ""), (Path.home().resolve(), "~/")):
+        try:
+            return prefix + str(path.relative_to(base))
+        except ValueError:
+            continue
+    return str(Path("...", *path.parts[-2:]))
 
 
 def course_root() -> Path:
