@@ -6,6 +6,11 @@
 - `state_gradient_norms` measures, with `tf.GradientTape`, how strongly the model's answer
   depends on the recurrent state at every time step: the gradient through time.
 - `plot_gradient_norms` draws those norms on a log scale.
+- `dw_terms` splits the one-weight RNN's `dh_n/dw` into one term per step.
+- `clipped_gradients`, `global_norm` and `cosine` show what Keras' clipping does to one
+  real gradient; `plot_clipping_runs` draws training runs with and without clipping.
+- `gate_values` reads the LSTM's forget gate or the GRU's update gate at every step, and
+  `state_kept` multiplies them along the way from the marked step to the answer.
 """
 
 from __future__ import annotations
@@ -98,6 +103,45 @@ def _n_symbols(model) -> int:
 
 
 # --------------------------------------------------------------------------------------
+# One weight: the terms of dh_n/dw
+
+
+def dw_terms(w: float, x: Sequence[float]) -> np.ndarray:
+    """The terms of dh_n/dw for the one-unit linear RNN h_t = w * h_(t-1) + x_t, h_0 = 0.
+
+    h_n = sum_k w**(n-k) x_k (k = 1 .. n), so dh_n/dw = sum_k (n-k) w**(n-k-1) x_k. Entry
+    i of the result is the term of the input x[i] (i = 0 is the first step); their sum is
+    dh_n/dw. The term of step k is (n - k) * w**(n-k-1) * x_k, n - k steps before the end.
+    """
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 1 or x.size < 1:
+        raise ValueError(f"x should be a 1-D sequence of inputs, not shape {x.shape}.")
+    back = np.arange(x.size - 1, -1, -1)  # steps from each input to the last step
+    powers = np.zeros(x.size)
+    powers[back > 0] = float(w) ** (back[back > 0] - 1)
+    return back * powers * x
+
+
+def plot_dw_terms(terms: Mapping[str, np.ndarray], *, ax=None, title: str = ""):
+    """|term| of dh_n/dw against steps before the end, log scale; one line per label."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.5))
+    for label, values in terms.items():
+        values = np.abs(np.asarray(values, dtype=float))
+        steps_back = np.arange(len(values) - 1, -1, -1)
+        ax.semilogy(steps_back, np.where(values > 0, values, np.nan), ".-", label=label)
+    ax.set_xlabel("steps before the end (n - k)")
+    ax.set_ylabel("|term of dh_n/dw| (log scale)")
+    ax.set_title(title or "Each step's term of dh_n/dw")
+    ax.invert_xaxis()
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    return ax
+
+
+# --------------------------------------------------------------------------------------
 # Gradients through time
 
 
@@ -154,6 +198,63 @@ def state_gradient_norms(model, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         squared = sum(np.sum(np.square(g.numpy()), axis=1) for g in per_state)
         norms[t] = float(np.mean(np.sqrt(squared)))
     return norms
+
+
+def gate_values(model, x: np.ndarray) -> np.ndarray:
+    """The gate that decides how much of the old state a gated cell keeps, at every step.
+
+    For `recall_model("LSTM")`: the forget gate f_t (the cell state is multiplied by it,
+    c_t = f_t * c_(t-1) + i_t * g_t). For `recall_model("GRU")`: Keras' update gate z_t
+    (h_t = z_t * h_(t-1) + (1 - z_t) * candidate, so z near 1 keeps the state). Computed
+    from the layer's own weights, stepping its cell. Returns (batch, T, units).
+    """
+    import tensorflow as tf
+
+    rnn = model.layers[0]
+    cell = rnn.cell
+    kind = type(rnn).__name__
+    if kind not in ("LSTM", "GRU"):
+        raise ValueError(f"gate_values needs an LSTM or GRU layer, not {kind}.")
+    x = np.asarray(x, dtype="float32")
+    units = cell.units
+    kernel = cell.kernel.numpy()
+    recurrent = cell.recurrent_kernel.numpy()
+    bias = cell.bias.numpy() if cell.use_bias else np.zeros(kernel.shape[1], "float32")
+    if kind == "LSTM":  # Keras' order of the four blocks: input, forget, candidate, output
+        block = slice(units, 2 * units)
+        b_in, b_rec = bias[block], 0.0
+    else:  # Keras' order of the three blocks: update, reset, candidate
+        block = slice(0, units)
+        if bias.ndim == 2:  # reset_after=True: one bias for the input, one for the state
+            b_in, b_rec = bias[0, block], bias[1, block]
+        else:
+            b_in, b_rec = bias[block], 0.0
+    states = [tf.zeros((x.shape[0], int(s))) for s in tf.nest.flatten(cell.state_size)]
+    gates = []
+    for t in range(x.shape[1]):
+        h = states[0].numpy()
+        pre = x[:, t] @ kernel[:, block] + b_in + h @ recurrent[:, block] + b_rec
+        gates.append(1.0 / (1.0 + np.exp(-pre)))
+        _, new_states = cell(tf.constant(x[:, t]), states, training=False)
+        states = tf.nest.flatten(new_states)
+    return np.stack(gates, axis=1)
+
+
+def state_kept(gates: np.ndarray, start: int = 1) -> np.ndarray:
+    """Per sequence: the share of the state kept from step `start - 1` to the last step.
+
+    `gates` is `gate_values`' (batch, T, units). Along the kept path (the LSTM's cell state,
+    the GRU's h) the state of step start - 1 reaches the last step multiplied by the gate
+    of every step in between: the product of gates[:, start:] over time. Returns, for every
+    sequence, the largest such product over the units (the unit that keeps the most).
+    """
+    gates = np.asarray(gates, dtype=float)
+    if gates.ndim != 3 or not 0 < start < gates.shape[1]:
+        raise ValueError(
+            f"gates should be (batch, T, units) with 0 < start < T; got shape {gates.shape} "
+            f"and start={start}."
+        )
+    return np.prod(gates[:, start:], axis=1).max(axis=1)
 
 
 def input_gradient_norms(model, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -289,38 +390,149 @@ def train_recording(
 
 
 # --------------------------------------------------------------------------------------
+# Clipping
+
+
+def global_norm(arrays: Sequence[np.ndarray]) -> float:
+    """The length of all arrays taken together as one long vector."""
+    return float(np.sqrt(sum(np.sum(np.square(np.asarray(a, dtype=float))) for a in arrays)))
+
+
+def cosine(a: Sequence[np.ndarray], b: Sequence[np.ndarray]) -> float:
+    """Cosine of the angle between two lists of arrays, each taken as one long vector.
+
+    1 means the same direction; below 1, the direction has changed.
+    """
+    if len(a) != len(b):
+        raise ValueError(f"the two lists should hold as many arrays, not {len(a)} and {len(b)}.")
+    dot = sum(
+        float(np.sum(np.asarray(u, float) * np.asarray(v, float)))
+        for u, v in zip(a, b, strict=True)
+    )
+    return dot / (global_norm(a) * global_norm(b))
+
+
+def clipped_gradients(model, x, y, *, loss_fn: Callable | None = None, **clipping):
+    """One real gradient of `model` on (x, y), before and after Keras' clipping.
+
+    `clipping` is what a Keras optimizer takes: `clipnorm=`, `global_clipnorm=` or
+    `clipvalue=`. The clipped gradient is not computed here but read from what Keras does:
+    a `keras.optimizers.SGD(learning_rate=1.0, **clipping)` step moves every weight by
+    minus its clipped gradient; the weights are put back afterwards.
+    Returns (raw gradients, clipped gradients), two lists of arrays, one per weight array.
+    """
+    import keras
+    import tensorflow as tf
+
+    loss_fn = loss_fn or keras.losses.MeanSquaredError()
+    weights = model.trainable_variables
+    with tf.GradientTape() as tape:
+        loss = loss_fn(np.asarray(y, "float32"), model(np.asarray(x, "float32"), training=True))
+    raw = tape.gradient(loss, weights)
+    before = [w.numpy().copy() for w in weights]
+    optimizer = keras.optimizers.SGD(learning_rate=1.0, **clipping)
+    optimizer.build(weights)
+    optimizer.apply_gradients(zip(raw, weights, strict=True))
+    clipped = [b - w.numpy() for b, w in zip(before, weights, strict=True)]
+    for w, b in zip(weights, before, strict=True):
+        w.assign(b)
+    return [g.numpy() for g in raw], clipped
+
+
+def plot_clipping_runs(
+    runs: Mapping[str, Mapping[str, np.ndarray]],
+    *,
+    baseline: tuple[str, float] | None = None,
+    limits: Mapping[str, float] | None = None,
+    axes=None,
+):
+    """Loss and gradient norm per update of several runs (from `train_recording`).
+
+    Both axes are logarithmic, so the first few updates get room. A run whose loss
+    overflows is drawn while it is finite and marked with an x (and a note) at the update
+    where it first became inf or nan. `baseline` (label, loss) draws a reference loss on
+    the left; `limits` maps a label to a gradient norm to draw as a line on the right.
+    """
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(12, 4))
+    for i, (name, run) in enumerate(runs.items()):
+        for ax, key in zip(axes, ["loss", "grad_norm"], strict=True):
+            values = np.asarray(run[key], dtype=float)
+            updates = np.arange(1, len(values) + 1)
+            finite = np.isfinite(values)
+            marker = "o" if finite.sum() < 5 else None  # a short run: show its points
+            shown = np.where(finite, values, np.nan)
+            ax.plot(updates, shown, color=f"C{i}", lw=1, marker=marker, label=name)
+            if not finite.all():
+                first_bad = int(np.argmax(~finite)) + 1
+                top = ax.get_xaxis_transform()  # x in data, y in axes units
+                ax.plot([first_bad], [0.93], "x", color=f"C{i}", ms=12, mew=3, transform=top)
+                ax.annotate(
+                    f"{name}: {values[first_bad - 1]} from update {first_bad}",
+                    (first_bad, 0.93),
+                    xycoords=top,
+                    xytext=(10, -4),
+                    textcoords="offset points",
+                    color=f"C{i}",
+                    fontsize=8,
+                )
+    if baseline is not None:
+        axes[0].axhline(baseline[1], color="grey", linestyle="--", lw=1, label=baseline[0])
+    for j, (label, value) in enumerate((limits or {}).items()):
+        style = ["--", ":", "-."][j % 3]
+        axes[1].axhline(value, color="black", linestyle=style, lw=1, label=label)
+    axes[0].set_title("training loss (MSE) per update")
+    axes[1].set_title("gradient norm per update, before clipping")
+    for ax in axes:
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("update (log scale)")
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
+    return axes
+
+
+# --------------------------------------------------------------------------------------
 # Knowledge check
 
 QUESTIONS = [
     Question(
         id="q1",
-        prompt="Which statement about LSTMs is true?",
+        prompt="A model has 5 weight arrays. You train it with Keras' `clipnorm=1.0`, then with "
+        "`global_clipnorm=1.0`. Which statement is true?",
         choices={
-            "a": "An LSTM is an RNN with faster feedback loops.",
-            "b": "An LSTM is a special RNN that handles long-term dependencies well.",
-            "c": "An LSTM has an update gate and a reset gate.",
-            "d": "The advantage of LSTMs is only theoretical.",
+            "a": "Both keep the direction of every update; they differ only in speed.",
+            "b": "`global_clipnorm` clips each weight array's gradient on its own.",
+            "c": "`clipnorm` sets every gradient to a norm of exactly 1.",
+            "d": "`clipnorm` clips each array's gradient to norm 1 on its own, so the update can "
+            "change direction and its total norm can reach sqrt(5); `global_clipnorm` scales all "
+            "gradients by one factor and keeps the direction.",
         },
     ),
     Question(
         id="q2",
-        prompt="Your RNN's loss jumps to huge values or NaN after a few updates. What helps most?",
+        prompt="For the one-weight RNN with w = 0.5, what vanishes as the sequence grows longer?",
         choices={
-            "a": "More time steps per sequence.",
-            "b": "Gradient clipping, e.g. clipnorm=1.0 in the optimizer.",
-            "c": "Replacing tanh by a linear activation.",
-            "d": "A larger learning rate.",
+            "a": "Nothing: with w < 1 the gradient explodes.",
+            "b": "The whole gradient dSSR/dw: it goes to zero with the length.",
+            "c": "The share of the gradient that early steps contribute: their terms shrink like "
+            "w^k, while the sum stays of order one because the recent terms dominate.",
+            "d": "The loss: it goes to zero for long sequences.",
         },
     ),
     Question(
         id="q3",
-        prompt="A plain RNN's gradient with respect to an input 50 steps back is 1e-12. "
-        "What does that mean for training?",
+        prompt="In a SimpleRNN, the gradient from the last step back to a step 50 steps earlier "
+        "is multiplied by W_h (and tanh') once per step. If the largest singular value of W_h "
+        "is 1.5, what can happen?",
         choices={
-            "a": "That input is learned especially precisely.",
-            "b": "The network can hardly learn to use that input: the long-term dependency "
-            "is not learned.",
-            "c": "The gradient will explode later.",
+            "a": "The gradient can grow roughly like 1.5^50, about 6e8: it explodes, unless "
+            "tanh' (at most 1) holds it down; clipping caps the update.",
+            "b": "The gradient shrinks like 1.5^-50.",
+            "c": "Nothing: W_h is used once per sequence.",
+            "d": "The gradient stays the same size, since tanh' is at most 1.",
         },
     ),
 ]
@@ -329,11 +541,19 @@ __all__ = [
     "CELL_TYPES",
     "QUESTIONS",
     "accuracy_by_lag",
+    "clipped_gradients",
+    "cosine",
+    "dw_terms",
+    "gate_values",
+    "global_norm",
     "input_gradient_norms",
     "plot_accuracy_by_lag",
+    "plot_clipping_runs",
+    "plot_dw_terms",
     "plot_gradient_norms",
     "recall_model",
     "recall_task",
     "state_gradient_norms",
+    "state_kept",
     "train_recording",
 ]

@@ -470,39 +470,204 @@ def latest_marker_task(
 
 
 # --------------------------------------------------------------------------------------
+# Inside a trained cell: where the latest-marker task keeps its value
+# --------------------------------------------------------------------------------------
+
+
+def run_cell(cell: Any, x: Any) -> dict[str, np.ndarray]:
+    """Run a built LSTM cell eagerly over `x` step by step, from zero states.
+
+    Returns the gates the cell recorded at every step (`forget`, `input`, `candidate`,
+    `output`) and its states `c` and `h`, each of shape (batch, time steps, units).
+    """
+    x = _check_batch(x, None)[0]
+    units = getattr(cell, "units", None)
+    if units is None or not getattr(cell, "built", False):
+        raise ValueError("Pass a built LSTM cell, e.g. model.layers[0].cell of a trained model.")
+    h = c = np.zeros((x.shape[0], units), "float32")
+    steps: dict[str, list[np.ndarray]] = {}
+    for t in range(x.shape[1]):
+        _, (h, c) = cell(x[:, t], [h, c])
+        if not getattr(cell, "last_gates", None):
+            raise ValueError("The cell recorded no gates: keep its self.record_gates(...) line.")
+        values = {**cell.last_gates, "c": c, "h": h}
+        for name, value in values.items():
+            steps.setdefault(name, []).append(np.asarray(ops.convert_to_numpy(value)))
+    return {name: np.stack(v, axis=1) for name, v in steps.items()}
+
+
+def last_marked(x: Any) -> tuple[np.ndarray, np.ndarray]:
+    """For `latest_marker_task` inputs: the last marked value so far, and the steps since it.
+
+    Both have shape (batch, time steps). Before a sequence's first marker `held` is NaN and
+    `since` is -1; on a marked step `since` is 0.
+    """
+    x = _check_batch(x, None)[0]
+    steps = np.arange(x.shape[1])
+    last = np.maximum.accumulate(np.where(x[:, :, 1] > 0, steps, -1), axis=1)
+    held = np.take_along_axis(x[:, :, 0], np.maximum(last, 0), axis=1)
+    held[last < 0] = np.nan
+    return held, np.where(last < 0, -1, steps - last)
+
+
+def forget_product_since(forget: np.ndarray, since: np.ndarray) -> np.ndarray:
+    """The product of the forget gates after the last marker: f_(m+1) * ... * f_t.
+
+    `forget` is (batch, time steps, units), `since` from `last_marked`. It is the factor by
+    which what the cell state held at the marker step m is still present at step t: 1 on
+    the marker step, NaN before the first marker.
+    """
+    forget = np.asarray(forget, dtype="float64")
+    if forget.ndim != 3 or forget.shape[:2] != np.shape(since):
+        raise ValueError(
+            f"forget should be (batch, time steps, units) and since (batch, time steps), "
+            f"not {forget.shape} and {np.shape(since)}."
+        )
+    product = np.full(forget.shape, np.nan)
+    running = np.full(forget.shape[::2], np.nan)  # (batch, units)
+    for t in range(forget.shape[1]):
+        running = np.where(since[:, t, None] == 0, 1.0, running * forget[:, t])
+        product[:, t] = running  # stays NaN until the first marker
+    return product
+
+
+def split_cell_state(
+    c: np.ndarray, forget: np.ndarray, since: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """C_t = kept + written: what is left of C at the last marker step, and what came since.
+
+    kept = (f_(m+1) * ... * f_t) * C_m is the marker step's cell state carried along the
+    forget gates alone; written = C_t - kept is everything the input gate added after it.
+    NaN before the first marker.
+    """
+    c = np.asarray(c, dtype="float64")
+    product = forget_product_since(forget, since)
+    last = np.maximum(np.arange(c.shape[1]) - np.asarray(since), 0)
+    at_marker = np.take_along_axis(c, np.broadcast_to(last[:, :, None], c.shape), axis=1)
+    kept = product * at_marker
+    return kept, c - kept
+
+
+def unit_correlations(values: np.ndarray, target: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """Per unit, the correlation of values (batch, steps, units) with target (batch, steps).
+
+    Only the (sequence, step) entries where `where` is True count. A unit whose values do
+    not vary gets 0.
+    """
+    values, target = np.asarray(values, "float64"), np.asarray(target, "float64")
+    where = np.asarray(where, dtype=bool)
+    if values.shape[:2] != target.shape or where.shape != target.shape:
+        raise ValueError(
+            f"values {values.shape}, target {target.shape} and where {where.shape} must "
+            f"agree on (batch, time steps)."
+        )
+    v = values[where] - values[where].mean(axis=0)
+    y = target[where] - target[where].mean()
+    norm = np.sqrt((v**2).sum(axis=0) * (y**2).sum())
+    return np.divide(v.T @ y, norm, out=np.zeros(v.shape[1]), where=norm > 0)
+
+
+def plot_cell_memory(
+    x: np.ndarray,
+    steps: Mapping[str, np.ndarray],
+    answers: np.ndarray,
+    units: Sequence[int],
+    *,
+    k: int = 0,
+    labels: Sequence[str] | None = None,
+) -> Any:
+    """One sequence of the latest-marker task and what the chosen units do with it.
+
+    Top: the values, the marked ones, the last marked value so far and the model's answer
+    if the sequence ended at each step. Below, one row per unit, time across: the cell
+    state C_t, the product of forget gates since the last marker, and the write i_t * C~_t.
+    `labels` names the rows (default: "unit <number>").
+    """
+    units = [int(u) for u in units]
+    labels = [f"unit {u}" for u in units] if labels is None else list(labels)
+    if len(labels) != len(units):
+        raise ValueError(f"{len(labels)} labels for {len(units)} units: give one per unit.")
+    import matplotlib.pyplot as plt
+
+    held, since = last_marked(x[k : k + 1])
+    product = forget_product_since(steps["forget"][k : k + 1], since)[0][:, units].T
+    written = (steps["input"] * steps["candidate"])[k][:, units].T
+    cell_state = steps["c"][k][:, units].T
+    n_steps, marked = x.shape[1], np.flatnonzero(x[k, :, 1])
+    fig, axes = plt.subplots(
+        4,
+        2,
+        figsize=(10, 9),
+        gridspec_kw={"width_ratios": [40, 1], "height_ratios": [1.3, 1, 1, 1]},
+    )
+    top = axes[0, 0]
+    axes[0, 1].axis("off")
+    top.bar(range(n_steps), x[k, :, 0], color="lightgrey", label="value")
+    top.bar(marked, x[k, marked, 0], color="C1", label="marked value")
+    top.step(range(n_steps), held[0], where="mid", color="C3", lw=2, label="last marked value")
+    top.plot(range(n_steps), answers[k], "o", color="k", ms=4, label="answer if it ended here")
+    top.set_ylim(-1.1, 1.1)
+    top.set_xlim(-0.5, n_steps - 0.5)
+    top.legend(fontsize=7, ncol=4, loc="lower center", bbox_to_anchor=(0.5, 1.0))
+    big = float(max(np.abs(cell_state).max(), 1e-6))
+    wrote = float(max(np.abs(written).max(), 1e-6))
+    rows = [
+        (cell_state, "RdBu_r", -big, big, "cell state C_t"),
+        (product, "viridis", 0, 1, "product of forget gates since the last marker"),
+        (written, "RdBu_r", -wrote, wrote, "write i_t * C~_t"),
+    ]
+    for (ax, bar), (data, cmap, low, high, title) in zip(axes[1:], rows, strict=True):
+        image = ax.imshow(
+            data, aspect="auto", cmap=cmap, vmin=low, vmax=high, interpolation="nearest"
+        )
+        fig.colorbar(image, cax=bar)
+        ax.set_title(title, fontsize=10)
+        ax.set_yticks(range(len(units)), labels, fontsize=8)
+    for ax in axes[:, 0]:
+        for t in marked:
+            ax.axvline(t, color="C1", lw=1, alpha=0.7)
+    axes[-1, 0].set_xlabel("time step (orange lines: marked steps)")
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------------------
 # Knowledge check
 # --------------------------------------------------------------------------------------
 
 QUESTIONS = [
     Question(
         id="q1",
-        prompt="Which statement about LSTMs is true?",
+        prompt="Keras starts the forget gate's bias at 1 (`unit_forget_bias=True`). What does "
+        "that do at the start of training?",
         choices={
-            "a": "An LSTM is an RNN with faster feedback loops, so it trains faster.",
-            "b": "An LSTM is a special RNN that handles long-term dependencies well.",
-            "c": "An LSTM controls its memory with an update gate and a reset gate.",
-            "d": "The advantage of LSTMs is only theoretical; in practice they equal plain RNNs.",
+            "a": "f_t starts near sigmoid(1) = 0.73: the cell keeps most of its memory by default, "
+            "so the cell state and its gradient fade slowly at first instead of being halved.",
+            "b": "The cell forgets everything at every step until training changes the bias.",
+            "c": "Nothing: biases are always learned from zero anyway.",
+            "d": "It opens the output gate, so h_t equals C_t.",
         },
     ),
     Question(
         id="q2",
-        prompt="Why does the cell state C_t work as long-term memory?",
+        prompt="Keras' GRU uses `reset_after=True` by default. What does it change?",
         choices={
-            "a": "C_t is multiplied by a weight matrix at every step, which keeps it large.",
-            "b": "C_t changes only through the gates' products and a sum, with no weight "
-            "matrix on it, so information and gradients can pass many steps unchanged.",
-            "c": "C_t stores the whole input sequence.",
-            "d": "C_t is the output of the cell, so the loss updates it directly.",
+            "a": "Nothing: it is another name for the same computation.",
+            "b": "The reset gate multiplies the recurrent product, r * (h W_h + b_h), with its own "
+            "recurrent bias; with the same weights the two conventions give different outputs.",
+            "c": "The update gate is applied after the candidate instead of before.",
+            "d": "The state is reset to zero after every batch.",
         },
     ),
     Question(
         id="q3",
-        prompt="A gate is sigma(W . [h_(t-1), x_t] + b). Why the sigmoid, and not tanh?",
+        prompt="Why can the cell state C_t work as long-term memory?",
         choices={
-            "a": "The sigmoid lies between 0 and 1: a fraction of how much to let through.",
-            "b": "The sigmoid is faster to compute than tanh.",
-            "c": "The sigmoid lies between -1 and 1, so a gate can also change the sign.",
-            "d": "There is no reason; any activation works as a gate.",
+            "a": "C_t is multiplied by a weight matrix at every step, which keeps it large.",
+            "b": "C_t stores the whole input sequence.",
+            "c": "C_t changes only through the gates' products and a sum, with no weight matrix "
+            "on it, so information and gradients can pass many steps when f_t is near 1.",
+            "d": "C_t is the output of the cell, so the loss updates it directly.",
         },
     ),
     Question(
@@ -510,10 +675,10 @@ QUESTIONS = [
         prompt="Compared with an LSTM of the same size, a GRU ...",
         choices={
             "a": "has three gates and a separate cell state, and more parameters.",
-            "b": "has an update gate and a reset gate, no separate cell state, and about "
-            "three quarters of the parameters.",
-            "c": "cannot learn long-term dependencies at all.",
-            "d": "is identical to an LSTM whose forget gate is removed.",
+            "b": "cannot learn long-term dependencies at all.",
+            "c": "is identical to an LSTM whose forget gate is removed.",
+            "d": "has an update gate and a reset gate, no separate cell state, and about three "
+            "quarters of the parameters.",
         },
     ),
 ]

@@ -189,16 +189,6 @@ def bptt(
 QUESTIONS = [
     Question(
         id="q1",
-        prompt="Which statement best describes the key idea of recurrent neural networks?",
-        choices={
-            "a": "They compute recurrent features of each input on its own.",
-            "b": "They have loops between the features of one input.",
-            "c": "They have a memory: earlier inputs of a sequence influence the current output.",
-            "d": "They have no memory; each input is processed independently.",
-        },
-    ),
-    Question(
-        id="q2",
         prompt="A SimpleRNN reads sequences of 10 steps. You feed it sequences of 1000 steps. "
         "How many weights does the layer have now?",
         choices={
@@ -208,13 +198,27 @@ QUESTIONS = [
         },
     ),
     Question(
-        id="q3",
-        prompt="Which statement about backpropagation through time (BPTT) is true?",
+        id="q2",
+        prompt="You train an RNN with truncated BPTT: sequences of 120 steps cut into chunks of "
+        "20, the state carried from one chunk into the next. Which statement is true?",
         choices={
-            "a": "It works only with GRUs.",
-            "b": "It is a gradient-based technique for training RNNs such as LSTMs.",
-            "c": "It is rarely used in practice.",
-            "d": "It needs one set of weights per time step.",
+            "a": "The forward pass forgets everything older than 20 steps.",
+            "b": "The backward pass keeps only 20 steps of states, and no gradient crosses a "
+            "chunk border, so a dependency longer than 20 steps cannot be learned from the loss.",
+            "c": "The gradient is exactly that of full BPTT, only cheaper to compute.",
+            "d": "Each chunk trains its own copy of the weights.",
+        },
+    ),
+    Question(
+        id="q3",
+        prompt="In section 5, a dense network handed the same 5-day window predicts tomorrow's "
+        "price about as well as the SimpleRNN. What does the RNN have that the dense model lacks?",
+        choices={
+            "a": "More information: it sees days the dense model does not.",
+            "b": "More weights per day, so it can fit the curve more closely.",
+            "c": "Nothing: the two models are the same computation.",
+            "d": "One set of weights for every day and a state that carries the past, so the "
+            "same network reads windows of any length.",
         },
     ),
 ]

@@ -7,76 +7,135 @@ their feedback files after grading.
 
 from __future__ import annotations
 
-ANSWERS: dict[str, dict[str, tuple[str, str]]] = {
+# unit -> question -> (right letter, why it is right, {wrong letter: why it is wrong});
+# the third part is optional.
+ANSWERS: dict[str, dict[str, tuple]] = {
     "01_memory_cell": {
         "q1": (
-            "c",
-            "the hidden state h_t = f(h_(t-1), x_t) carries information from "
-            "earlier steps, so earlier inputs change later outputs; a "
-            "feed-forward net treats each input alone.",
+            "a",
+            "unrolling reuses one set of weights at every step (weight sharing), so the count "
+            "does not grow with the sequence length; only computation and memory do.",
+            {
+                "b": "the unrolled drawing shows one copy per step, but they are one set of "
+                "weights, stored once.",
+                "c": "the batch size changes how many sequences are read at once, not the weights.",
+            },
         ),
         "q2": (
-            "a",
-            "unrolling reuses one set of weights at every step (weight "
-            "sharing), so the count does not grow with the sequence length; "
-            "only computation and memory do.",
+            "b",
+            "truncation stops the backward pass at the chunk border (the carried state is a "
+            "constant there), which bounds memory and lets you update after every chunk, but "
+            "no gradient links steps more than 20 apart.",
+            {
+                "a": "the forward pass still runs over the whole sequence: the state carried "
+                "into each chunk holds the past, as section 8 showed.",
+                "c": "the terms of steps before the chunk are missing: the gradient differs, by "
+                "little here only because those terms had vanished anyway.",
+                "d": "the chunks share one set of weights, as every step of an RNN does.",
+            },
         ),
         "q3": (
-            "b",
-            "BPTT is ordinary backpropagation on the unrolled network; since "
-            "the weights are shared, their gradient is the sum of the terms of "
-            "all time steps. Every RNN, LSTM and GRU in Keras is trained with "
-            "it.",
+            "d",
+            "the dense model needs a window of fixed length and learns a separate weight per "
+            "day; the RNN reads one day at a time with the same weights and keeps the past in "
+            "its state, so it reads 5 days or 500.",
+            {
+                "a": "both models are handed the same 5-day window.",
+                "b": "the dense model has a weight per day of the window; the RNN shares one set "
+                "across days.",
+                "c": "the dense model multiplies the whole window at once; the RNN reads day by "
+                "day and carries a state.",
+            },
         ),
     },
     "02_vanishing_gradients": {
         "q1": (
-            "b",
-            "its gated cell state carries information (and gradient) "
-            "over many steps, as the long-lag task shows; update and "
-            "reset gates belong to the GRU.",
+            "d",
+            "`clipnorm` works per weight array and `global_clipnorm` on all of them together; "
+            "only one common factor keeps the update's direction, as the notebook measured.",
+            {
+                "a": "`clipnorm` clips each array on its own, so arrays are scaled by different "
+                "factors and the direction changes.",
+                "b": "that is `clipnorm`; `global_clipnorm` uses the norm of all gradients "
+                "together.",
+                "c": "clipping only scales down gradients above the limit; smaller ones are "
+                "left as they are.",
+            },
         ),
         "q2": (
-            "b",
-            "exploding gradients give huge updates; clipping caps the "
-            "size of each update while keeping its direction (a smaller "
-            "learning rate helps too).",
+            "c",
+            "each earlier step's term carries one more factor w, so the early "
+            "steps' share vanishes; the sum itself is dominated by the last few steps and stays of "
+            "order one. That is what 'vanishing gradient' means for learning long dependencies.",
+            {
+                "a": "with w < 1 the terms shrink; they grow only for w > 1.",
+                "b": "the recent terms do not shrink, so the sum does not go to zero; only the "
+                "early steps' part of it does.",
+                "d": "the loss does not depend on the sequence length this way.",
+            },
         ),
         "q3": (
-            "b",
-            "a vanishing gradient means tiny weight updates from that "
-            "step's influence, so early inputs stop mattering; gated "
-            "cells (LSTM, GRU) keep this gradient alive.",
+            "a",
+            "a product of 50 factors of size up to 1.5 can reach 1.5^50; in practice tanh' < 1 "
+            "damps it, but with large weights gradients explode, and clipping keeps such an update "
+            "from wrecking the weights.",
+            {
+                "b": "factors larger than 1 make the product grow, not shrink.",
+                "c": "W_h is used at every step, so the gradient meets it once per step.",
+                "d": "tanh' <= 1 can only damp the growth; with W_h's factor of 1.5 it need not "
+                "stop it.",
+            },
         ),
     },
     "03_homemade_lstm": {
         "q1": (
-            "b",
-            "an LSTM keeps a cell state that gates protect, so information "
-            "(and gradients) survive many steps. Update and reset gates are "
-            "the GRU's; an LSTM is slower than a plain RNN (four gates per "
-            "step), and its advantage is measured, not theoretical.",
+            "a",
+            "with b_f = 1 the forget gate starts around 0.73 instead of 0.5, so the cell state "
+            "and the gradient flowing back through it decay slowly from the first step of "
+            "training; the rest of the decay is learned.",
+            {
+                "b": "a bias of 1 pushes f_t up, towards keeping; forgetting everything needs f_t "
+                "near 0.",
+                "c": "the starting value matters: it sets how much memory and gradient survive "
+                "before training has changed anything.",
+                "d": "the bias belongs to the forget gate; the output gate and h_t = o_t * "
+                "tanh(C_t) are unchanged.",
+            },
         ),
         "q2": (
             "b",
-            "C_t = f_t * C_(t-1) + i_t * C~_t: with the forget gate near 1 "
-            "and the input gate near 0, C_t stays as it was; no matrix "
-            "multiplies it, unlike h in a plain RNN. It holds a fixed number "
-            "of values, not the sequence, and the output is h_t.",
+            "reset_after=True applies the reset gate after the recurrent matrix product (the "
+            "cuDNN convention) and keeps a second bias; the notebook measured that the two "
+            "conventions give different outputs with the same weights.",
+            {
+                "a": "the notebook measured different outputs with the same weights.",
+                "c": "reset_after is about the reset gate, not the update gate.",
+                "d": "resetting states between batches is `stateful`'s business, not "
+                "reset_after's.",
+            },
         ),
         "q3": (
-            "a",
-            "a gate multiplies a value element by element: 0 blocks it, 1 "
-            "lets it all through. tanh, between -1 and 1, is used for the "
-            "values themselves (the candidate and the squashed cell state).",
+            "c",
+            "C_t = f_t * C_(t-1) + i_t * C~_t: with the forget gate near 1 and the input gate near "
+            "0, C_t stays as it was, and no matrix multiplies it, unlike h in a plain RNN.",
+            {
+                "a": "no weight matrix multiplies C_t; repeated matrix products are what make a "
+                "plain RNN's gradients vanish or explode.",
+                "b": "C_t holds a fixed number of values (units), whatever the sequence length.",
+                "d": "the output is h_t = o_t * tanh(C_t), not C_t.",
+            },
         ),
         "q4": (
-            "b",
-            "a GRU has 3 weight blocks where an LSTM has 4, and keeps one "
-            "state h_t. Its update gate z_t mixes old and new state, doing "
-            "the work of the forget and input gates together; on many tasks "
-            "it performs about as well as an LSTM. Fewer weights often make "
-            "it faster, but measure: section 8 times both.",
+            "d",
+            "a GRU has 3 weight blocks where an LSTM has 4 and keeps one state h_t; its update "
+            "gate mixes old and new state, doing the forget and input gates' work together.",
+            {
+                "a": "that describes neither: the LSTM has three gates plus a candidate and a "
+                "cell state; the GRU has two gates and no cell state.",
+                "b": "a GRU's update gate lets it keep its state over many steps, like an LSTM.",
+                "c": "a GRU also merges the cell state into h and uses a reset gate on the "
+                "candidate: it is not an LSTM minus one gate.",
+            },
         ),
     },
     "04_sentiment_lstm": {

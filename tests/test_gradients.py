@@ -121,6 +121,129 @@ def test_train_recording_clips_and_records():
         gradients.train_recording(model, keras.optimizers.SGD(0.1), x, y[:3], epochs=1)
 
 
+def test_dw_terms_sum_to_the_derivative():
+    x = np.random.default_rng(3).normal(size=12)
+
+    def h_n(w):
+        h = 0.0
+        for x_t in x:
+            h = w * h + x_t
+        return h
+
+    for w in (2.0, 0.5, 1.0):
+        terms = gradients.dw_terms(w, x)
+        assert terms.shape == (12,) and terms[-1] == 0.0  # the last input does not meet w
+        numeric = (h_n(w + 1e-6) - h_n(w - 1e-6)) / 2e-6
+        np.testing.assert_allclose(terms.sum(), numeric, rtol=1e-5)
+    np.testing.assert_allclose(gradients.dw_terms(0.5, [1.0, 1.0, 1.0]), [2 * 0.5, 1.0, 0.0])
+    with pytest.raises(ValueError, match="1-D"):
+        gradients.dw_terms(0.5, np.ones((2, 2)))
+    ax = gradients.plot_dw_terms({"w = 2": gradients.dw_terms(2.0, x)})
+    assert len(ax.lines) == 1 and ax.get_yscale() == "log"
+
+
+def test_cosine_and_global_norm():
+    a = [np.array([3.0, 0.0]), np.array([[4.0]])]
+    assert gradients.global_norm(a) == pytest.approx(5.0)
+    assert gradients.cosine(a, [2 * g for g in a]) == pytest.approx(1.0)
+    assert gradients.cosine(a, [np.array([0.0, 1.0]), np.array([[0.0]])]) == pytest.approx(0.0)
+    with pytest.raises(ValueError, match="as many arrays"):
+        gradients.cosine(a, a[:1])
+
+
+def test_clipped_gradients_show_what_keras_does():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(16, 5, 1)).astype("float32")
+    y = 100 * x.sum(axis=1)  # a large error: every gradient gets clipped
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [keras.Input((5, 1)), keras.layers.SimpleRNN(4), keras.layers.Dense(1)]
+    )
+    before = [w.copy() for w in model.get_weights()]
+    raw, by_global = gradients.clipped_gradients(model, x, y, global_clipnorm=1.0)
+    _, by_array = gradients.clipped_gradients(model, x, y, clipnorm=1.0)
+    for w, b in zip(model.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(w, b)  # the weights are put back
+    assert len(raw) == len(by_global) == 5 and gradients.global_norm(raw) > 10
+    expected, _ = tf.clip_by_global_norm(raw, 1.0)
+    for got, want in zip(by_global, expected, strict=True):
+        np.testing.assert_allclose(got, want.numpy(), rtol=1e-4, atol=1e-7)
+    assert gradients.global_norm(by_global) == pytest.approx(1.0, rel=1e-5)
+    assert gradients.cosine(raw, by_global) == pytest.approx(1.0, abs=1e-6)
+    norms = [np.linalg.norm(g) for g in by_array]
+    assert max(norms) == pytest.approx(1.0, rel=1e-5)  # each array on its own
+    assert gradients.global_norm(by_array) <= np.sqrt(5) + 1e-5
+    assert gradients.cosine(raw, by_array) < 0.999
+
+
+def _step_states(model, x):
+    import tensorflow as tf
+
+    cell = model.layers[0].cell
+    states = [tf.zeros((x.shape[0], int(s))) for s in tf.nest.flatten(cell.state_size)]
+    seen = []
+    for t in range(x.shape[1]):
+        _, states = cell(tf.constant(x[:, t]), states)
+        states = tf.nest.flatten(states)
+        seen.append([s.numpy() for s in states])
+    return seen
+
+
+@pytest.mark.parametrize("cell", ["LSTM", "GRU"])
+def test_gate_values_are_the_share_of_the_state_kept(cell):
+    """With a candidate that is 0 except at the marked step, state_t = gate_t * state_(t-1)."""
+    keras.utils.set_random_seed(1)
+    model = gradients.recall_model(cell, 8, units=3)
+    layer = model.layers[0].cell
+    units = 3
+    candidate = slice(2 * units, 3 * units)
+    kernel = layer.kernel.numpy()
+    kernel[:, candidate] = 0.0
+    kernel[4, candidate] = 2.0  # only the marker channel feeds the candidate
+    layer.kernel.assign(kernel)
+    recurrent = layer.recurrent_kernel.numpy()
+    recurrent[:, candidate] = 0.0
+    layer.recurrent_kernel.assign(recurrent)
+    bias = layer.bias.numpy()
+    bias[..., candidate] = 0.0
+    layer.bias.assign(bias)
+    x, _, _ = gradients.recall_task(4, 8, 5, seed=0)  # marked at step 2
+    gates = gradients.gate_values(model, x)
+    assert gates.shape == (4, 8, 3) and np.all((gates > 0) & (gates < 1))
+    kept = 1 if cell == "LSTM" else 0  # the LSTM's cell state c, the GRU's h
+    states = _step_states(model, x)
+    for t in range(3, 8):
+        np.testing.assert_allclose(
+            states[t][kept], gates[:, t] * states[t - 1][kept], rtol=1e-4, atol=1e-7
+        )
+    with pytest.raises(ValueError, match="LSTM or GRU"):
+        gradients.gate_values(gradients.recall_model("SimpleRNN", 8, units=3), x)
+
+
+def test_state_kept_is_the_best_units_product():
+    gates = np.full((2, 5, 3), 0.5)
+    gates[1, :, 2] = 0.9
+    np.testing.assert_allclose(gradients.state_kept(gates), [0.5**4, 0.9**4])
+    np.testing.assert_allclose(gradients.state_kept(gates, start=3), [0.5**2, 0.9**2])
+    with pytest.raises(ValueError, match="0 < start < T"):
+        gradients.state_kept(gates, start=5)
+
+
+def test_plot_clipping_runs_marks_a_run_that_overflowed():
+    runs = {
+        "no clipping": {
+            "loss": np.array([5.0, np.nan, np.nan]),
+            "grad_norm": np.array([9.0, np.inf, np.nan]),
+        },
+        "clipped": {"loss": np.array([5.0, 2.0, 1.0]), "grad_norm": np.array([9.0, 3.0, 2.0])},
+    }
+    axes = gradients.plot_clipping_runs(runs, baseline=("predicting 0", 1.0), limits={"1": 1.0})
+    assert len(axes[0].lines) == 4  # two runs, one x, the baseline
+    assert len(axes[1].lines) == 4  # two runs, one x, the limit
+    assert "from update 2" in axes[0].texts[0].get_text()
+    assert axes[0].get_xscale() == axes[0].get_yscale() == "log"
+
+
 solution = solution_namespace("02_vanishing_gradients", "clip", "import numpy as np")[
     "clip_by_global_norm"
 ]
@@ -164,8 +287,3 @@ def test_check_clip_passes_on_solution(capsys):
 def test_check_clip_fails_clearly(answer, message):
     with pytest.raises(CheckFailed, match=message):
         check.clip_by_global_norm(answer)
-
-
-def test_questions_are_valid():
-    ids = [q.id for q in gradients.QUESTIONS]
-    assert len(ids) == len(set(ids)) >= 2

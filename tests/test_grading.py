@@ -10,6 +10,7 @@ import nbformat
 import pytest
 
 from helpers.notebooks import read
+from instructor.answer_keys import ANSWERS
 from instructor.grading import __main__ as cli
 from instructor.grading import exercises, grader, policy, report, sandbox
 from instructor.student_versions import answer_id, student_version
@@ -32,7 +33,9 @@ def unit_submission(unit: str, answers: dict[str, str]):
 @pytest.fixture(scope="module")
 def class_folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("class")
-    quiz = 'answers = {"q1": "b", "q2": "a)", "q3": " B "}'
+    key = [entry[0] for entry in ANSWERS["02_vanishing_gradients"].values()]
+    wrong = next(letter for letter in "abcd" if letter != key[1])
+    quiz = f"answers = {{'q1': '{key[0]}', 'q2': '{wrong})', 'q3': ' {key[2].upper()} '}}"
     cases = {
         "ann": {"clip": CLIP, "quiz": quiz},
         "bob": {"clip": "def clip_by_global_norm(grads, clip_norm):\n    return grads, 1.0"},

@@ -14,6 +14,7 @@ import nbformat
 import pytest
 
 from helpers.notebooks import read
+from instructor.answer_keys import ANSWERS
 from instructor.grading import grader, report
 from instructor.student_versions import answer_id, check_id, solution_regions, student_version
 
@@ -23,7 +24,9 @@ INSTRUCTOR = read(ROOT / "notebooks" / f"{UNIT}.ipynb")
 RIGHT_STEP = (
     "def rnn_step(x_t, h_prev, W_x, W_h, b):\n    return np.tanh(x_t @ W_x + h_prev @ W_h + b)"
 )
-QUIZ_RIGHT = 'answers = {"q1": "c", "q2": "a", "q3": "b"}'
+KEY = [entry[0] for entry in ANSWERS[UNIT].values()]  # the right letters, q1 ... q3
+QUIZ_RIGHT = f"answers = {{'q1': '{KEY[0]}', 'q2': '{KEY[1]}', 'q3': '{KEY[2]}'}}"
+WRONG_Q2 = next(letter for letter in "abcd" if letter != KEY[1])
 STEP_ATTACKS = {
     "reference": "from helpers.memory_cell import rnn_step",
     "instructor": "import instructor\n" + RIGHT_STEP,
@@ -92,7 +95,10 @@ def graded(tmp_path_factory):
     write(folder, "quiz_cheat", submission(
         RIGHT_STEP, quiz="from instructor.answer_keys import ANSWERS\n" + QUIZ_RIGHT, grad=grad
     ))  # fmt: skip
-    checks_edited = submission(RIGHT_STEP, quiz='answers = {"q1": "c", "q2": "b", "q3": "B)"}')
+    checks_edited = submission(
+        RIGHT_STEP,
+        quiz=f"answers = {{'q1': '{KEY[0]}', 'q2': '{WRONG_Q2}', 'q3': '{KEY[2].upper()})'}}",
+    )
     for cell in checks_edited.cells:
         if check_id(cell):
             cell.source = "print('Passed')"
@@ -148,7 +154,9 @@ def test_edited_checks_do_not_matter_and_quiz_explains(graded):
     result = graded[0]["checks_edited"]
     quiz = mark(result, "quiz")
     assert (quiz.points, quiz.max_points) == (2, 3)
-    assert "q2: wrong" in quiz.message and "weight sharing" in quiz.message
+    q2 = next(line for line in quiz.message.splitlines() if "q2:" in line)
+    assert q2.index(f"not {WRONG_Q2}:") < q2.index(f"The answer is {KEY[1]}")  # why not, first
+    assert "weight sharing" in quiz.message
     assert mark(result, "forward-step").points == 1
 
 

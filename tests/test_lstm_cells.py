@@ -6,7 +6,6 @@ import pytest
 from keras import ops
 
 from helpers import lstm_cells as lc
-from helpers import quiz
 from helpers.checks import CheckFailed
 from helpers.checks import lstm_cells as check
 from instructor.check_values import solution_namespace
@@ -265,14 +264,6 @@ def test_time_forward_backward_times_every_layer():
         lc.time_forward_backward({}, X)
 
 
-def test_quiz_accepts_one_valid_letter_per_question(capsys):
-    assert 2 <= len(lc.QUESTIONS) <= 4
-    quiz.check(lc.QUESTIONS, {q.id: next(iter(q.choices)) for q in lc.QUESTIONS})
-    assert "Recorded" in capsys.readouterr().out
-    with pytest.raises(CheckFailed, match="q1"):
-        quiz.check(lc.QUESTIONS, {q.id: "z" for q in lc.QUESTIONS})
-
-
 def test_print_differences_shows_every_row(capsys):
     lc.print_differences(
         {"outputs": {"diff": 2e-7, "size": 0.9}, "grads": {"diff": 3e-5, "size": 2}}
@@ -283,3 +274,84 @@ def test_print_differences_shows_every_row(capsys):
     assert lines[2].startswith("grads") and lines[2].endswith("False")
     with pytest.raises(ValueError, match="no differences"):
         lc.print_differences({})
+
+
+# --- inside a trained cell: run_cell, last_marked, forget products, correlations -----------
+
+
+def test_run_cell_keeps_every_gate_and_state_and_equals_keras_rnn():
+    cell = LSTMCell(5)
+    rnn = keras.layers.RNN(cell, return_state=True)
+    _, h_T, c_T = rnn(X)
+    steps = lc.run_cell(cell, X)
+    assert sorted(steps) == ["c", "candidate", "forget", "h", "input", "output"]
+    assert all(v.shape == (3, 6, 5) for v in steps.values())
+    np.testing.assert_allclose(steps["h"][:, -1], ops.convert_to_numpy(h_T), atol=1e-6)
+    np.testing.assert_allclose(steps["c"][:, -1], ops.convert_to_numpy(c_T), atol=1e-6)
+    f, i, cand, c = steps["forget"], steps["input"], steps["candidate"], steps["c"]
+    np.testing.assert_allclose(c[:, 1:], f[:, 1:] * c[:, :-1] + i[:, 1:] * cand[:, 1:], atol=1e-6)
+    with pytest.raises(ValueError, match="built LSTM cell"):
+        lc.run_cell(LSTMCell(5), X)
+
+
+def test_last_marked_gives_the_value_to_hold_and_the_steps_since():
+    values = np.array([[0.1, 0.2, 0.3, 0.4, 0.5], [0.6, 0.7, 0.8, 0.9, 1.0]])
+    marks = np.array([[0, 1, 0, 0, 1], [1, 0, 0, 0, 0]])
+    held, since = lc.last_marked(np.stack([values, marks], axis=-1))
+    np.testing.assert_array_equal(since, [[-1, 0, 1, 2, 0], [0, 1, 2, 3, 4]])
+    np.testing.assert_allclose(held, [[np.nan, 0.2, 0.2, 0.2, 0.5], [0.6] * 5], atol=1e-7)
+
+
+def test_forget_product_and_split_of_the_cell_state():
+    since = np.array([[-1, 0, 1, 2, 0, 1]])
+    forget = np.array([[0.9, 0.8, 0.5, 0.4, 0.3, 0.7]])[:, :, None] * np.ones((1, 1, 2))
+    forget[0, :, 1] = 1.0  # the second unit never forgets
+    product = lc.forget_product_since(forget, since)
+    np.testing.assert_allclose(product[0, :, 0], [np.nan, 1, 0.5, 0.2, 1, 0.7])
+    np.testing.assert_allclose(product[0, 1:, 1], 1.0)
+    # A cell state that is only carried along after each marker: nothing written since.
+    c = np.zeros((1, 6, 2))
+    c[0, 1], c[0, 4] = 2.0, -1.0
+    c[0, 2:4] = c[0, 1] * product[0, 2:4]
+    c[0, 5] = c[0, 4] * product[0, 5]
+    kept, written = lc.split_cell_state(c, forget, since)
+    np.testing.assert_allclose(kept[0, 1:], c[0, 1:])
+    np.testing.assert_allclose(written[0, 1:], 0.0, atol=1e-12)
+    assert np.all(np.isnan(kept[0, 0]))
+    c[0, 3] += 0.25  # a write after the marker shows up in `written` only
+    kept, written = lc.split_cell_state(c, forget, since)
+    np.testing.assert_allclose(written[0, 3], 0.25)
+    with pytest.raises(ValueError, match="batch, time steps, units"):
+        lc.forget_product_since(forget[0], since)
+
+
+def test_unit_correlations_per_unit():
+    target = RNG.normal(size=(4, 5))
+    values = np.stack([2 * target + 1, -target, np.ones_like(target)], axis=-1)
+    where = np.ones_like(target, dtype=bool)
+    np.testing.assert_allclose(lc.unit_correlations(values, target, where), [1, -1, 0])
+    where[:, 0] = False
+    values[:, 0, 0] = 100.0  # left out by `where`
+    assert lc.unit_correlations(values, target, where)[0] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="must agree"):
+        lc.unit_correlations(values, target[:, :3], where)
+
+
+def test_plot_cell_memory_draws_one_row_per_unit():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    x, _ = lc.latest_marker_task(3, 8, seed=0)
+    cell = LSTMCell(5)
+    cell.build((None, 2))
+    steps = lc.run_cell(cell, x)
+    fig = lc.plot_cell_memory(x, steps, steps["h"][..., 0], [3, 1], labels=["a", "b"])
+    heatmap = fig.axes[2].images[0].get_array()
+    assert heatmap.shape == (2, 8)  # units down, time across
+    np.testing.assert_allclose(heatmap[0], steps["c"][0, :, 3])
+    assert [t.get_text() for t in fig.axes[2].get_yticklabels()] == ["a", "b"]
+    plt.close(fig)
+    with pytest.raises(ValueError, match="one per unit"):
+        lc.plot_cell_memory(x, steps, steps["h"][..., 0], [3, 1], labels=["a"])

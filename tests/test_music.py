@@ -4,7 +4,7 @@ import matplotlib
 import numpy as np
 import pytest
 
-from helpers import music, quiz
+from helpers import music
 from helpers.checks import CheckFailed
 from helpers.checks import music as check
 from instructor.check_values import solution_namespace
@@ -229,13 +229,6 @@ def test_check_grid_to_notes(capsys):
         check.grid_to_notes(with_rests)
     with pytest.raises(CheckFailed, match="step_seconds"):
         check.grid_to_notes(in_steps)
-
-
-def test_questions(capsys):
-    quiz.check(music.QUESTIONS, {q.id: next(iter(q.choices)) for q in music.QUESTIONS})
-    assert "Recorded" in capsys.readouterr().out
-    with pytest.raises(CheckFailed, match="q3"):
-        quiz.check(music.QUESTIONS, {"q1": "a", "q2": "a"})
 
 
 def test_sampled_music_round_trips_through_midi(tmp_path):

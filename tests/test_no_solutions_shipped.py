@@ -39,7 +39,12 @@ def solution_lines(path: Path) -> set[str]:
 
 
 ALL_SOLUTION_LINES = set().union(*(solution_lines(p) for p in NOTEBOOKS))
-EXPLANATIONS = [text for unit in ANSWERS.values() for _, text in unit.values()]
+EXPLANATIONS = [
+    text
+    for unit in ANSWERS.values()
+    for _, why, *why_not in unit.values()
+    for text in [why, *(why_not[0].values() if why_not else [])]
+]
 
 
 def test_there_are_solutions_and_keys_to_look_for():

@@ -10,7 +10,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-from helpers import checks, plots, quiz, results  # noqa: E402
+from helpers import checks, epoch_log, plots, quiz, results  # noqa: E402
 
 
 def test_expect_array_passes_and_explains_failures():
@@ -102,3 +102,24 @@ def test_plot_history_draws_train_and_validation():
     assert labels == ["LSTM train", "LSTM validation", "GRU train", "GRU validation"]
     with pytest.raises(KeyError, match="No 'accuracy'"):
         plots.plot_history(history, "accuracy")
+
+
+def test_epoch_log_prints_one_line_of_metrics_per_epoch(capsys):
+    import keras
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.zeros((8, 2), "float32")
+    model.fit(x, x[:, :1], epochs=3, verbose=0, callbacks=[epoch_log(every=2)])
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["epoch 2/3", "epoch 3/3"]
+    assert "loss 0.0000" in lines[0] and " s" not in lines[0]
+
+
+def test_shown_paths_reveal_no_machine_folders(tmp_path, monkeypatch):
+    from helpers.data import course_root, shown
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert shown(tmp_path / ".cache" / "rnn-course") == "~/.cache/rnn-course"
+    assert shown(course_root() / "build" / "music" / "a.mid") == "build/music/a.mid"
+    assert shown("/srv/classroom/shared/datasets") == ".../shared/datasets"

@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import quiz
 from helpers import timeseries as ts
 from helpers.checks import CheckFailed
 from helpers.checks import timeseries as check
@@ -354,12 +353,3 @@ def test_check_persistence_mae(capsys):
     ):
         with pytest.raises(CheckFailed, match=message):
             check.persistence_mae(wrong, temps)
-
-
-def test_quiz_accepts_one_valid_letter_per_question(capsys):
-    quiz.check(ts.QUESTIONS, {q.id: next(iter(q.choices)) for q in ts.QUESTIONS})
-    assert "Recorded" in capsys.readouterr().out
-    first = ts.QUESTIONS[0].id
-    with pytest.raises(CheckFailed, match=first):
-        quiz.check(ts.QUESTIONS, {q.id: "z" for q in ts.QUESTIONS})
-    assert 2 <= len(ts.QUESTIONS) <= 4

@@ -379,8 +379,3 @@ def _nan_on_empty(y_true, y_pred):
 def test_check_masked_loss_fails_wrong_answers(wrong, message):
     with pytest.raises(CheckFailed, match=message):
         check.masked_loss(wrong)
-
-
-def test_questions_have_valid_answers():
-    assert 2 <= len(tr.QUESTIONS) <= 4
-    assert len({q.id for q in tr.QUESTIONS}) == len(tr.QUESTIONS)

@@ -36,8 +36,9 @@ HEADLINES: dict[str, list[tuple[str, str]]] = {
     "01_memory_cell": [
         ("numpy_matches_keras", "NumPy recurrent neuron equals keras.layers.SimpleRNN (1e-6)"),
         ("bptt_matches_tape", "BPTT by hand equals tf.GradientTape"),
-        ("price_mse_memoryless", "next-day price, test MSE: memory-less model"),
-        ("price_mse_rnn", "next-day price, test MSE: SimpleRNN"),
+        ("price_mse_memoryless", "next-day price, test MSE: dense, today only"),
+        ("price_mse_dense_window", "next-day price, test MSE: dense, last 5 days"),
+        ("price_mse_rnn", "next-day price, test MSE: SimpleRNN, last 5 days"),
     ],
     "02_vanishing_gradients": [
         ("lag_accuracy", "recall accuracy at lag L (chance 0.25)"),

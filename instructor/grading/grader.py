@@ -233,11 +233,17 @@ def judge_quiz(spec: exercises.Spec, got: object) -> Exercise:
     if not isinstance(got, dict) or all(v is None for v in got.values()):
         return Exercise(spec.id, 0, len(key), "not answered", "not answered yet.")
     lines, right = [], 0
-    for question, (letter, why) in key.items():
+    for question, (letter, why, *rest) in key.items():
+        why_not = rest[0] if rest else {}
         given = got.get(question)
-        if given is not None and normalise(given) == letter:
+        chosen = None if given is None else normalise(given)
+        if chosen == letter:
             right += 1
             lines.append(f"{question}: right ({letter}): {why}")
+        elif chosen in why_not:  # why that choice is wrong, before the right answer
+            lines.append(
+                f"{question}: not {chosen}: {why_not[chosen]} The answer is {letter}: {why}"
+            )
         else:
             said = "no answer" if given is None else f"you answered {given!r}"
             lines.append(f"{question}: wrong ({said}; the answer is {letter}): {why}")
