@@ -91,8 +91,8 @@ def recall_model(cell_type: str, length: int | None, n_symbols: int = 4, units: 
 def accuracy_by_lag(model, length: int, lags: Sequence[int], n: int = 500, seed: int = 1):
     """Accuracy of `model` on fresh sequences whose marked symbol is exactly `lag` back."""
     result = {}
-    for i, lag in enumerate(lags):
-        x, y, _ = recall_task(n, length, lag, n_symbols=_n_symbols(model), seed=seed + i)
+    for lag in lags:  # the test set of a lag depends on the lag only, not on its place in a list
+        x, y, _ = recall_task(n, length, lag, n_symbols=_n_symbols(model), seed=seed + int(lag))
         logits = np.asarray(model(x, training=False))  # no predict(): no retracing per model
         result[int(lag)] = float(np.mean(np.argmax(logits, axis=-1) == y))
     return result

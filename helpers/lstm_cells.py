@@ -15,8 +15,7 @@ Keras stores the four gates side by side instead, in the column order i, f, c, o
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import keras
@@ -25,6 +24,7 @@ import tensorflow as tf
 from keras import ops
 
 from helpers.quiz import Question
+from helpers.timing import check_batch
 
 LSTM_GATES = ("f", "i", "c", "o")  # our names: forget, input, candidate, output
 KERAS_LSTM_ORDER = ("i", "f", "c", "o")  # Keras' column blocks in kernel / bias
@@ -269,22 +269,6 @@ def gru_gradients_to_keras(grads: Mapping[str, Any], reset_after: bool = True) -
 # --------------------------------------------------------------------------------------
 
 
-def _check_batch(x: Any, mask: Any) -> tuple[np.ndarray, np.ndarray | None]:
-    x = np.asarray(x, dtype="float32")
-    if x.ndim != 3:
-        raise ValueError(
-            f"x should be a batch of sequences of shape (batch, time steps, features), "
-            f"but has shape {x.shape}; add a batch axis with x[None] for one sequence."
-        )
-    if mask is not None:
-        mask = np.asarray(mask, dtype=bool)
-        if mask.shape != x.shape[:2]:
-            raise ValueError(
-                f"mask should have shape (batch, time steps) = {x.shape[:2]}, not {mask.shape}."
-            )
-    return x, mask
-
-
 def randomize_weights(layer: keras.layers.Layer, *, scale: float = 0.3, seed: int = 0) -> None:
     """Give every weight of a built layer random normal values (biases too, not zeros)."""
     if not layer.weights:
@@ -306,7 +290,7 @@ def compare_with_keras(
     cell state (LSTM only), of the gradients with respect to the weights (in Keras' layout)
     and to the input sequence, each as {"diff": max |difference|, "size": max |Keras value|}.
     """
-    x, mask = _check_batch(x, mask)
+    x, mask = check_batch(x, mask)
     is_lstm = isinstance(keras_layer, keras.layers.LSTM)
     if not is_lstm and not isinstance(keras_layer, keras.layers.GRU):
         raise ValueError(f"keras_layer should be keras.layers.LSTM or GRU, not {keras_layer!r}.")
@@ -382,64 +366,6 @@ def print_differences(diffs: Mapping[str, Mapping[str, float]], tol: float = 1e-
 # --------------------------------------------------------------------------------------
 
 
-def forward_backward_step(layer: keras.layers.Layer) -> Callable[[tf.Tensor], tf.Tensor]:
-    """A compiled function that runs `layer` on a batch and takes the gradients of a loss."""
-
-    @tf.function
-    def step(x):
-        with tf.GradientTape() as tape:
-            out = layer(x)
-            out = out[0] if isinstance(out, (list, tuple)) else out
-            loss = tf.reduce_mean(tf.square(out))
-        grads = tape.gradient(loss, [w.value for w in layer.trainable_weights])
-        return loss + tf.add_n([tf.reduce_sum(g) for g in grads]) * 0.0
-
-    return step
-
-
-def time_forward_backward(
-    layers: Mapping[str, keras.layers.Layer],
-    x: Any,
-    *,
-    rounds: int = 5,
-    calls: int = 3,
-    clock: str = "wall",
-) -> dict[str, float]:
-    """Median seconds of one forward+backward pass of each layer on the batch `x`.
-
-    The layers take turns (`rounds` times, `calls` passes per turn) so that a machine that
-    gets busier or quieter during the measurement affects all of them alike. The first,
-    tracing call of each is not timed. `clock="wall"` measures elapsed time; `clock="cpu"`
-    the processor time this process used (all its threads), which depends much less on
-    other programs running on a shared CPU (on a GPU, use "wall").
-    """
-    clocks = {"wall": time.perf_counter, "cpu": time.process_time}
-    if clock not in clocks:
-        raise ValueError(f"clock should be 'wall' or 'cpu', not {clock!r}.")
-    if rounds < 1 or calls < 1:
-        raise ValueError(f"rounds and calls must be at least 1, not {rounds} and {calls}.")
-    if not layers:
-        raise ValueError("no layers to time: pass a dict {name: layer}.")
-    now = clocks[clock]
-    x = tf.constant(_check_batch(x, None)[0])
-    steps = {name: forward_backward_step(layer) for name, layer in layers.items()}
-    logger, level = tf.get_logger(), tf.get_logger().level
-    logger.setLevel("ERROR")  # one tf.function per layer is intended: no retracing warning
-    try:
-        for step in steps.values():
-            step(x).numpy()  # trace and warm up
-        times: dict[str, list[float]] = {name: [] for name in steps}
-        for _ in range(rounds):
-            for name, step in steps.items():
-                start = now()
-                for _ in range(calls):
-                    step(x).numpy()
-                times[name].append((now() - start) / calls)
-    finally:
-        logger.setLevel(level)
-    return {name: float(np.median(t)) for name, t in times.items()}
-
-
 # --------------------------------------------------------------------------------------
 # The side-by-side training task
 # --------------------------------------------------------------------------------------
@@ -480,7 +406,7 @@ def run_cell(cell: Any, x: Any) -> dict[str, np.ndarray]:
     Returns the gates the cell recorded at every step (`forget`, `input`, `candidate`,
     `output`) and its states `c` and `h`, each of shape (batch, time steps, units).
     """
-    x = _check_batch(x, None)[0]
+    x = check_batch(x, None)[0]
     units = getattr(cell, "units", None)
     if units is None or not getattr(cell, "built", False):
         raise ValueError("Pass a built LSTM cell, e.g. model.layers[0].cell of a trained model.")
@@ -502,7 +428,7 @@ def last_marked(x: Any) -> tuple[np.ndarray, np.ndarray]:
     Both have shape (batch, time steps). Before a sequence's first marker `held` is NaN and
     `since` is -1; on a marked step `since` is 0.
     """
-    x = _check_batch(x, None)[0]
+    x = check_batch(x, None)[0]
     steps = np.arange(x.shape[1])
     last = np.maximum.accumulate(np.where(x[:, :, 1] > 0, steps, -1), axis=1)
     held = np.take_along_axis(x[:, :, 0], np.maximum(last, 0), axis=1)
@@ -638,14 +564,12 @@ def plot_cell_memory(
 QUESTIONS = [
     Question(
         id="q1",
-        prompt="Keras starts the forget gate's bias at 1 (`unit_forget_bias=True`). What does "
-        "that do at the start of training?",
+        prompt="Which statement about LSTMs is true?",
         choices={
-            "a": "f_t starts near sigmoid(1) = 0.73: the cell keeps most of its memory by default, "
-            "so the cell state and its gradient fade slowly at first instead of being halved.",
-            "b": "The cell forgets everything at every step until training changes the bias.",
-            "c": "Nothing: biases are always learned from zero anyway.",
-            "d": "It opens the output gate, so h_t equals C_t.",
+            "a": "An LSTM is a special RNN that handles long-term dependencies well.",
+            "b": "An LSTM is an RNN with faster feedback loops, so it trains faster.",
+            "c": "An LSTM controls its memory with an update gate and a reset gate.",
+            "d": "The advantage of LSTMs is only theoretical; in practice they equal plain RNNs.",
         },
     ),
     Question(

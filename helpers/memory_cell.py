@@ -189,6 +189,16 @@ def bptt(
 QUESTIONS = [
     Question(
         id="q1",
+        prompt="Which statement best describes the key idea of recurrent neural networks?",
+        choices={
+            "a": "They compute recurrent features of each input on its own.",
+            "b": "They have loops between the features of one input.",
+            "c": "They have a memory: earlier inputs of a sequence influence the current output.",
+            "d": "They have no memory; each input is processed independently.",
+        },
+    ),
+    Question(
+        id="q2",
         prompt="A SimpleRNN reads sequences of 10 steps. You feed it sequences of 1000 steps. "
         "How many weights does the layer have now?",
         choices={
@@ -198,7 +208,7 @@ QUESTIONS = [
         },
     ),
     Question(
-        id="q2",
+        id="q3",
         prompt="You train an RNN with truncated BPTT: sequences of 120 steps cut into chunks of "
         "20, the state carried from one chunk into the next. Which statement is true?",
         choices={
@@ -210,15 +220,13 @@ QUESTIONS = [
         },
     ),
     Question(
-        id="q3",
-        prompt="In section 5, a dense network handed the same 5-day window predicts tomorrow's "
-        "price about as well as the SimpleRNN. What does the RNN have that the dense model lacks?",
+        id="q4",
+        prompt="Which statement about backpropagation through time (BPTT) is true?",
         choices={
-            "a": "More information: it sees days the dense model does not.",
-            "b": "More weights per day, so it can fit the curve more closely.",
-            "c": "Nothing: the two models are the same computation.",
-            "d": "One set of weights for every day and a state that carries the past, so the "
-            "same network reads windows of any length.",
+            "a": "It works only with GRUs.",
+            "b": "It is rarely used in practice.",
+            "c": "It needs one set of weights per time step.",
+            "d": "It is a gradient-based technique for training RNNs such as LSTMs.",
         },
     ),
 ]

@@ -12,6 +12,18 @@ from __future__ import annotations
 ANSWERS: dict[str, dict[str, tuple]] = {
     "01_memory_cell": {
         "q1": (
+            "c",
+            "the hidden state h_t = f(h_(t-1), x_t) carries information from earlier steps, so "
+            "earlier inputs change later outputs; a feed-forward net treats each input alone.",
+            {
+                "a": "features computed from each input on its own are what a feed-forward net "
+                "does; the recurrence is over time steps.",
+                "b": "the loop runs from one time step to the next, through the hidden state, not "
+                "between the features of one input.",
+                "d": "that is a feed-forward network; an RNN's state is its memory.",
+            },
+        ),
+        "q2": (
             "a",
             "unrolling reuses one set of weights at every step (weight sharing), so the count "
             "does not grow with the sequence length; only computation and memory do.",
@@ -21,7 +33,7 @@ ANSWERS: dict[str, dict[str, tuple]] = {
                 "c": "the batch size changes how many sequences are read at once, not the weights.",
             },
         ),
-        "q2": (
+        "q3": (
             "b",
             "truncation stops the backward pass at the chunk border (the carried state is a "
             "constant there), which bounds memory and lets you update after every chunk, but "
@@ -34,17 +46,17 @@ ANSWERS: dict[str, dict[str, tuple]] = {
                 "d": "the chunks share one set of weights, as every step of an RNN does.",
             },
         ),
-        "q3": (
+        "q4": (
             "d",
-            "the dense model needs a window of fixed length and learns a separate weight per "
-            "day; the RNN reads one day at a time with the same weights and keeps the past in "
-            "its state, so it reads 5 days or 500.",
+            "BPTT is ordinary backpropagation on the unrolled network; since the weights are "
+            "shared, their gradient is the sum of the terms of all time steps. Every RNN, LSTM "
+            "and GRU in Keras is trained with it.",
             {
-                "a": "both models are handed the same 5-day window.",
-                "b": "the dense model has a weight per day of the window; the RNN shares one set "
-                "across days.",
-                "c": "the dense model multiplies the whole window at once; the RNN reads day by "
-                "day and carries a state.",
+                "a": "any recurrent layer, SimpleRNN and LSTM included, is trained with BPTT.",
+                "b": "it is how every RNN is trained, in Keras too (with truncation for long "
+                "sequences).",
+                "c": "the weights are shared by all steps; BPTT sums each step's share of their "
+                "gradient.",
             },
         ),
     },
@@ -90,16 +102,15 @@ ANSWERS: dict[str, dict[str, tuple]] = {
     "03_homemade_lstm": {
         "q1": (
             "a",
-            "with b_f = 1 the forget gate starts around 0.73 instead of 0.5, so the cell state "
-            "and the gradient flowing back through it decay slowly from the first step of "
-            "training; the rest of the decay is learned.",
+            "an LSTM keeps a cell state that gates protect, so information (and gradients) "
+            "survive many steps.",
             {
-                "b": "a bias of 1 pushes f_t up, towards keeping; forgetting everything needs f_t "
-                "near 0.",
-                "c": "the starting value matters: it sets how much memory and gradient survive "
-                "before training has changed anything.",
-                "d": "the bias belongs to the forget gate; the output gate and h_t = o_t * "
-                "tanh(C_t) are unchanged.",
+                "b": "an LSTM step does more work than a plain RNN step (four gate blocks), so it "
+                "is slower, not faster.",
+                "c": "update and reset gates are the GRU's; the LSTM has forget, input and output "
+                "gates.",
+                "d": "the advantage is practical: unit 02 measured an LSTM learning a 100-step "
+                "lag that a SimpleRNN could not.",
             },
         ),
         "q2": (

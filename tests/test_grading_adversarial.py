@@ -24,9 +24,11 @@ INSTRUCTOR = read(ROOT / "notebooks" / f"{UNIT}.ipynb")
 RIGHT_STEP = (
     "def rnn_step(x_t, h_prev, W_x, W_h, b):\n    return np.tanh(x_t @ W_x + h_prev @ W_h + b)"
 )
-KEY = [entry[0] for entry in ANSWERS[UNIT].values()]  # the right letters, q1 ... q3
-QUIZ_RIGHT = f"answers = {{'q1': '{KEY[0]}', 'q2': '{KEY[1]}', 'q3': '{KEY[2]}'}}"
-WRONG_Q2 = next(letter for letter in "abcd" if letter != KEY[1])
+KEY = {q: entry[0] for q, entry in ANSWERS[UNIT].items()}  # the right letter of each question
+N_QUIZ = len(KEY)
+QUIZ_RIGHT = f"answers = {KEY!r}"
+WRONG_Q2 = next(letter for letter in "abcd" if letter != KEY["q2"])
+ALL_BUT_Q2 = {**{q: letter.upper() + ")" for q, letter in KEY.items()}, "q2": WRONG_Q2}
 STEP_ATTACKS = {
     "reference": "from helpers.memory_cell import rnn_step",
     "instructor": "import instructor\n" + RIGHT_STEP,
@@ -97,7 +99,7 @@ def graded(tmp_path_factory):
     ))  # fmt: skip
     checks_edited = submission(
         RIGHT_STEP,
-        quiz=f"answers = {{'q1': '{KEY[0]}', 'q2': '{WRONG_Q2}', 'q3': '{KEY[2].upper()})'}}",
+        quiz=f"answers = {ALL_BUT_Q2!r}",
     )
     for cell in checks_edited.cells:
         if check_id(cell):
@@ -130,7 +132,7 @@ def test_forward_step_scores_what_it_deserves(graded, name):
     step = mark(result, "forward-step")
     assert (step.points, step.status) == (points, status), step.message
     assert words in step.message
-    assert mark(result, "quiz").points == 3  # the rest of the submission is still graded
+    assert mark(result, "quiz").points == N_QUIZ  # the rest of the submission is still graded
     assert mark(result, "grad-through-time").status == "not answered"
 
 
@@ -139,7 +141,7 @@ def test_os_exit_costs_only_its_exercise(graded):
     step = mark(result, "forward-step")
     assert step.points == 0
     assert "ended the Python process before it could be checked" in step.message
-    assert mark(result, "quiz").points == 3
+    assert mark(result, "quiz").points == N_QUIZ
 
 
 def test_quiz_answer_key_import_is_refused_but_other_answers_count(graded):
@@ -153,9 +155,9 @@ def test_quiz_answer_key_import_is_refused_but_other_answers_count(graded):
 def test_edited_checks_do_not_matter_and_quiz_explains(graded):
     result = graded[0]["checks_edited"]
     quiz = mark(result, "quiz")
-    assert (quiz.points, quiz.max_points) == (2, 3)
+    assert (quiz.points, quiz.max_points) == (N_QUIZ - 1, N_QUIZ)
     q2 = next(line for line in quiz.message.splitlines() if "q2:" in line)
-    assert q2.index(f"not {WRONG_Q2}:") < q2.index(f"The answer is {KEY[1]}")  # why not, first
+    assert q2.index(f"not {WRONG_Q2}:") < q2.index(f"The answer is {KEY['q2']}")  # why not, first
     assert "weight sharing" in quiz.message
     assert mark(result, "forward-step").points == 1
 
@@ -167,7 +169,7 @@ def test_unreadable_wrong_unit_and_missing_cells_score_zero_with_a_note(graded):
     assert "02_vanishing_gradients" in results["other_unit"].notes[0]
     missing = mark(results["missing"], "forward-step")
     assert missing.points == 0 and "no answer cell" in missing.message
-    assert mark(results["missing"], "quiz").points == 3
+    assert mark(results["missing"], "quiz").points == N_QUIZ
 
 
 def test_gradebook_has_one_column_per_exercise(graded):
@@ -183,7 +185,7 @@ def test_gradebook_has_one_column_per_exercise(graded):
     ]
     assert header[-3:] == ["total", "max", "notes"]
     right = next(r for r in rows if r["student"] == "right")
-    assert (right["total"], right["max"]) == ("4", "5")
+    assert (right["total"], right["max"]) == (str(1 + N_QUIZ), str(2 + N_QUIZ))
     assert "weight sharing" in (out / "feedback" / "right.md").read_text()
 
 

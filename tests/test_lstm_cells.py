@@ -6,6 +6,7 @@ import pytest
 from keras import ops
 
 from helpers import lstm_cells as lc
+from helpers import timing
 from helpers.checks import CheckFailed
 from helpers.checks import lstm_cells as check
 from instructor.check_values import solution_namespace
@@ -254,14 +255,14 @@ def test_latest_marker_task_targets_the_last_marked_value():
 def test_time_forward_backward_times_every_layer():
     layers = {"keras": keras.layers.LSTM(4), "home": keras.layers.RNN(LSTMCell(4))}
     for clock in ("wall", "cpu"):
-        times = lc.time_forward_backward(layers, X, rounds=2, calls=1, clock=clock)
+        times = timing.time_forward_backward(layers, X, rounds=2, calls=1, clock=clock)
         assert set(times) == {"keras", "home"} and all(t > 0 for t in times.values())
     with pytest.raises(ValueError, match="at least 1"):
-        lc.time_forward_backward(layers, X, rounds=0)
+        timing.time_forward_backward(layers, X, rounds=0)
     with pytest.raises(ValueError, match="'wall' or 'cpu'"):
-        lc.time_forward_backward(layers, X, clock="gpu")
+        timing.time_forward_backward(layers, X, clock="gpu")
     with pytest.raises(ValueError, match="no layers"):
-        lc.time_forward_backward({}, X)
+        timing.time_forward_backward({}, X)
 
 
 def test_print_differences_shows_every_row(capsys):
