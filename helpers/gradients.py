@@ -306,7 +306,7 @@ def plot_gradient_norms(
     ax.set_title(title)
     ax.invert_xaxis()
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: no curve hidden
     return ax
 
 

@@ -533,6 +533,7 @@ def plot_cell_memory(
     top.step(range(n_steps), held[0], where="mid", color="C3", lw=2, label="last marked value")
     top.plot(range(n_steps), answers[k], "o", color="k", ms=4, label="answer if it ended here")
     top.set_ylim(-1.1, 1.1)
+    top.set_ylabel("value")
     top.set_xlim(-0.5, n_steps - 0.5)
     top.legend(fontsize=7, ncol=4, loc="lower center", bbox_to_anchor=(0.5, 1.0))
     big = float(max(np.abs(cell_state).max(), 1e-6))

@@ -42,7 +42,7 @@ HEADLINES: dict[str, list[tuple[str, str]]] = {
     ],
     "02_vanishing_gradients": [
         ("lag_accuracy", "recall accuracy at lag L (chance 0.25)"),
-        ("clipping_prevented_divergence", "clipping keeps an exploding SimpleRNN training"),
+        ("clipping_prevented_divergence", "clipping stops an exploding SimpleRNN from diverging"),
     ],
     "03_homemade_lstm": [
         ("lstm_matches_keras", "home-made LSTM equals keras.layers.LSTM (outputs, states, grads)"),
