@@ -493,6 +493,19 @@ def unit_correlations(values: np.ndarray, target: np.ndarray, where: np.ndarray)
     return np.divide(v.T @ y, norm, out=np.zeros(v.shape[1]), where=norm > 0)
 
 
+def _plot_marked_sequence(ax: Any, x: np.ndarray, held: np.ndarray, answers: np.ndarray) -> None:
+    """One sequence of the latest-marker task: values, marked values, target, answers."""
+    n_steps, marked = len(x), np.flatnonzero(x[:, 1])
+    ax.bar(range(n_steps), x[:, 0], color="lightgrey", label="value")
+    ax.bar(marked, x[marked, 0], color="C1", label="marked value")
+    ax.step(range(n_steps), held, where="mid", color="C3", lw=2, label="last marked value")
+    ax.plot(range(n_steps), answers, "o", color="k", ms=4, label="answer if it ended here")
+    ax.set_ylim(-1.1, 1.1)
+    ax.set_ylabel("value")
+    ax.set_xlim(-0.5, n_steps - 0.5)
+    ax.legend(fontsize=7, ncol=4, loc="lower center", bbox_to_anchor=(0.5, 1.0))
+
+
 def plot_cell_memory(
     x: np.ndarray,
     steps: Mapping[str, np.ndarray],
@@ -519,23 +532,15 @@ def plot_cell_memory(
     product = forget_product_since(steps["forget"][k : k + 1], since)[0][:, units].T
     written = (steps["input"] * steps["candidate"])[k][:, units].T
     cell_state = steps["c"][k][:, units].T
-    n_steps, marked = x.shape[1], np.flatnonzero(x[k, :, 1])
+    marked = np.flatnonzero(x[k, :, 1])
     fig, axes = plt.subplots(
         4,
         2,
         figsize=(10, 9),
         gridspec_kw={"width_ratios": [40, 1], "height_ratios": [1.3, 1, 1, 1]},
     )
-    top = axes[0, 0]
     axes[0, 1].axis("off")
-    top.bar(range(n_steps), x[k, :, 0], color="lightgrey", label="value")
-    top.bar(marked, x[k, marked, 0], color="C1", label="marked value")
-    top.step(range(n_steps), held[0], where="mid", color="C3", lw=2, label="last marked value")
-    top.plot(range(n_steps), answers[k], "o", color="k", ms=4, label="answer if it ended here")
-    top.set_ylim(-1.1, 1.1)
-    top.set_ylabel("value")
-    top.set_xlim(-0.5, n_steps - 0.5)
-    top.legend(fontsize=7, ncol=4, loc="lower center", bbox_to_anchor=(0.5, 1.0))
+    _plot_marked_sequence(axes[0, 0], x[k], held[0], answers[k])
     big = float(max(np.abs(cell_state).max(), 1e-6))
     wrote = float(max(np.abs(written).max(), 1e-6))
     rows = [
