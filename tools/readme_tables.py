@@ -205,7 +205,8 @@ def grading_bench() -> str:
     return (
         f"On {m['cores']} cores ({m['cpu']}; Python {m['python']}, TensorFlow "
         f"{m['tensorflow']}, Keras {m['keras']}), {b['submissions']} submissions of "
-        f"`{b['unit']}`: {b['jobs1_s']:.1f} s with `--jobs 1`, {b['jobs2_s']:.1f} s with "
+        f"`{b['unit']}`, median of {b.get('repeats', 1)} runs each: {b['jobs1_s']:.1f} s with "
+        f"`--jobs 1`, {b['jobs2_s']:.1f} s with "
         f"`--jobs 2` ({b['ratio']:.2f} x), {b['submissions_per_minute_jobs2']:.0f} submissions "
         f"a minute; the two gradebooks are identical: "
         f"{'yes' if b['gradebooks_identical'] else 'NO'}."
