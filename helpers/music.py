@@ -192,27 +192,83 @@ def load_chorales(limit: int | None = None, *, step: float = STEP_QUARTERS) -> C
     )
 
 
-def split_by_chorale(
-    names: Sequence[str], fractions: tuple[float, float] = (0.15, 0.15), seed: int = 7
+def melody(grid: Any) -> np.ndarray:
+    """The soprano's tune: its pitches one per note (a held pitch counts once), rests left out."""
+    soprano = _check_grid(grid)[:, 0].astype(int)
+    starts = np.r_[True, soprano[1:] != soprano[:-1]] & (soprano > 0)
+    return soprano[starts]
+
+
+def _tune_keys(tune: np.ndarray) -> tuple[list[int], list[int]]:
+    """A tune in two key-free forms: its intervals, and its pitches above its last note."""
+    tune = np.asarray(tune, int)
+    return np.diff(tune).tolist(), (tune - tune[-1]).tolist()
+
+
+def melody_similarity(a: Sequence[int], b: Sequence[int], at_least: float = 0.0) -> float:
+    """How alike two tunes are, 0 ... 1, whatever their key: the larger of two
+    `difflib.SequenceMatcher` ratios, one on the intervals between notes and one on the pitches
+    measured from the tune's last note (which survives an added passing note better).
+
+    Ratios that cannot reach `at_least` (by difflib's quick upper bound) count as 0: faster.
+    """
+    from difflib import SequenceMatcher
+
+    if len(a) < 2 or len(b) < 2:
+        return 0.0
+    best = 0.0
+    for x, y in zip(_tune_keys(np.asarray(a)), _tune_keys(np.asarray(b)), strict=True):
+        matcher = SequenceMatcher(None, x, y, autojunk=False)
+        if matcher.quick_ratio() >= at_least:
+            best = max(best, matcher.ratio())
+    return best
+
+
+def melody_groups(grids: Sequence[np.ndarray], threshold: float = 0.75) -> np.ndarray:
+    """One group number per chorale: chorales whose tunes are alike (`melody_similarity` at
+    least `threshold`), directly or through a chain of alike tunes, share a group. Bach
+    harmonised many hymn tunes several times; such versions must not be split apart."""
+    from scipy.sparse.csgraph import connected_components
+
+    tunes = [melody(g) for g in grids]
+    alike = np.eye(len(tunes), dtype=bool)
+    for i, j in zip(*np.triu_indices(len(tunes), 1), strict=True):
+        alike[i, j] = melody_similarity(tunes[i], tunes[j], at_least=threshold) >= threshold
+    return connected_components(alike, directed=False)[1]
+
+
+def split_by_group(
+    names: Sequence[str],
+    groups: Sequence[int],
+    fractions: tuple[float, float] = (0.15, 0.15),
+    seed: int = 7,
 ) -> dict[str, list[str]]:
-    """Shuffle whole chorales (never bits of one) into train / valid / test name lists."""
+    """Shuffle whole groups of chorales (never parts of a group) into train / valid / test name
+    lists. Groups are drawn in random order into the test set until it holds at least its
+    share of the chorales, then into the validation set; the rest are for training."""
     valid_frac, test_frac = fractions
     if not (0 < valid_frac < 1 and 0 < test_frac < 1 and valid_frac + test_frac < 1):
         raise ValueError(
             f"fractions {fractions} should be two shares between 0 and 1 (validation, test) "
             "that leave some chorales for training."
         )
-    order = sorted(names)
+    if len(names) != len(groups):
+        raise ValueError(f"{len(names)} names but {len(groups)} group numbers.")
+    members: dict[int, list[str]] = {}
+    for name, group in sorted(zip(names, (int(g) for g in groups), strict=True)):
+        members.setdefault(group, []).append(name)
+    order = sorted(members, key=lambda g: members[g][0])
     np.random.default_rng(seed).shuffle(order)
-    n_test = max(1, round(len(order) * test_frac))
-    n_valid = max(1, round(len(order) * valid_frac))
-    if n_test + n_valid >= len(order):
-        raise ValueError(f"{len(order)} chorales are too few to split three ways.")
-    return {
-        "train": sorted(order[n_test + n_valid :]),
-        "valid": sorted(order[n_test : n_test + n_valid]),
-        "test": sorted(order[:n_test]),
-    }
+    split: dict[str, list[str]] = {"test": [], "valid": [], "train": []}
+    targets = {"test": test_frac * len(names), "valid": valid_frac * len(names)}
+    part = "test"
+    for group in order:
+        if part != "train" and len(split[part]) >= max(1.0, targets[part]):
+            part = "valid" if part == "test" else "train"
+        split[part].extend(members[group])
+    if not all(split.values()):
+        raise ValueError(f"{len(members)} groups of chorales are too few to split three ways.")
+    return {part: sorted(split[part]) for part in ("train", "valid", "test")}
 
 
 # ----------------------------------------------------------------------------- tokens
@@ -288,10 +344,119 @@ def pad_chorales(grids: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, n
     return make_windows(grids, length=longest, stride=longest)
 
 
-def repeat_last_accuracy(grids: Sequence[np.ndarray]) -> float:
-    """The baseline: predict that every voice holds its note, i.e. step t+1 = step t."""
-    same = np.concatenate([(g[1:] == g[:-1]).ravel() for g in grids])
-    return float(same.mean())
+def repeat_last_accuracy(grids: Sequence[np.ndarray], *, per_voice: bool = False) -> Any:
+    """The baseline: predict that every voice holds its note, i.e. step t+1 = step t.
+
+    One accuracy over all voices, or with `per_voice=True` an array of four (S, A, T, B):
+    each voice's own repeat-last baseline.
+    """
+    same = np.concatenate([g[1:] == g[:-1] for g in grids])  # (steps, 4)
+    return same.mean(axis=0) if per_voice else float(same.mean())
+
+
+def next_step_report(
+    probabilities: np.ndarray, inputs: np.ndarray, targets: np.ndarray, weights: np.ndarray
+) -> dict[str, Any]:
+    """How good next-step predictions are, overall and per voice.
+
+    `probabilities` (n, T, 4, VOCAB) for the targets (n, T, 4); `inputs` are the steps before
+    (the targets shifted back by one), `weights` 1 for real steps, 0 for padding. Returns the
+    accuracy overall and per voice, the accuracy per voice on the steps where that voice
+    changes note (the repeat-last baseline is always wrong there) and the share of such steps,
+    and the cross-entropy per note in nats (the training loss on these data).
+    """
+    real = np.asarray(weights) > 0
+    right = np.asarray(probabilities).argmax(-1) == targets
+    changes = (targets != inputs) & real
+    p_true = np.take_along_axis(probabilities, targets[..., None].astype(int), axis=-1)[..., 0]
+    voices = range(targets.shape[-1])
+    return {
+        "accuracy": float(right[real].mean()),
+        "per_voice": np.array([right[..., v][real[..., v]].mean() for v in voices]),
+        "on_changes": np.array([right[..., v][changes[..., v]].mean() for v in voices]),
+        "on_changes_all": float(right[changes].mean()),
+        "change_share": np.array([changes[..., v].sum() / real[..., v].sum() for v in voices]),
+        "cross_entropy": float(-np.log(np.maximum(p_true[real], 1e-12)).mean()),
+    }
+
+
+def repeat_last_probability(
+    train_grids: Sequence[np.ndarray], inputs: np.ndarray, targets: np.ndarray
+) -> np.ndarray:
+    """The repeat-last baseline made a distribution: the probability it gives each target token.
+
+    Per voice, from the training chorales: the voice holds its note with the share of steps it
+    held there; otherwise it moves to another token in proportion to how often that token
+    occurs (add-one counts). Like the baseline it sees only the voice's own last note.
+    """
+    train = [encode(_check_grid(g)) for g in train_grids]
+    steps = np.concatenate([t[1:] for t in train])
+    hold = np.concatenate([t[1:] == t[:-1] for t in train]).mean(axis=0)  # (4,)
+    counts = np.stack([np.bincount(steps[:, v], minlength=VOCAB) + 1.0 for v in range(4)])
+    freq = counts / counts.sum(axis=1, keepdims=True)  # (4, VOCAB)
+    voice = np.broadcast_to(np.arange(4), np.shape(targets))
+    move = (1 - hold[voice]) * freq[voice, targets] / (1 - freq[voice, inputs])
+    return np.where(targets == inputs, hold[voice], move)
+
+
+def repeat_last_cross_entropy(
+    train_grids: Sequence[np.ndarray], inputs: np.ndarray, targets: np.ndarray, weights: np.ndarray
+) -> float:
+    """Cross-entropy per note (nats) of `repeat_last_probability` on the real (weight 1) steps."""
+    p = repeat_last_probability(train_grids, inputs, targets)
+    return float(-np.log(p[np.asarray(weights) > 0]).mean())
+
+
+def report_table(baseline: np.ndarray, reports: dict[str, dict[str, Any]]) -> str:
+    """Per-voice test accuracies as a text table: the share of steps where the voice changes
+    note, its repeat-last baseline, then for every report (from `next_step_report`) the
+    accuracy on all steps and on the steps where the voice changes note (repeat-last: 0)."""
+    labels = list(reports)
+    top = f"{'':8s} {'':>8s} {'repeat':>8s}" + "".join(f"  {label[:18]:>18s}" for label in labels)
+    sub = f"{'voice':8s} {'changes':>8s} {'last':>8s}" + f"  {'all':>9s} {'changes':>8s}" * len(
+        labels
+    )
+    lines = [top, sub]
+    first = reports[labels[0]]
+    for v, voice in enumerate(VOICES):
+        row = f"{voice:8s} {first['change_share'][v]:8.0%} {baseline[v]:8.3f}"
+        for r in reports.values():
+            row += f"  {r['per_voice'][v]:9.3f} {r['on_changes'][v]:8.3f}"
+        lines.append(row)
+    row = f"{'all':8s} {'':>8s} {float(np.mean(baseline)):8.3f}"
+    for r in reports.values():
+        row += f"  {r['accuracy']:9.3f} {r['on_changes_all']:8.3f}"
+    lines.append(row)
+    return "\n".join(lines)
+
+
+def plot_voice_accuracy(baseline: np.ndarray, reports: dict[str, dict[str, Any]], ax=None):
+    """Bars per voice: the repeat-last baseline and each report's accuracy, all steps (full
+    bars) and on the steps where the voice changes note (hatched)."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(11, 3.8))
+    x = np.arange(len(VOICES))
+    width = 0.8 / (1 + 2 * len(reports))
+    ax.bar(x - 0.4 + width / 2, baseline, width, color="0.6", label="repeat last (0 on changes)")
+    for i, (label, r) in enumerate(reports.items()):
+        offset = -0.4 + width * (1.5 + 2 * i)
+        ax.bar(x + offset, r["per_voice"], width, color=f"C{i}", label=f"{label}: all steps")
+        ax.bar(
+            x + offset + width,
+            r["on_changes"],
+            width,
+            color=f"C{i}",
+            alpha=0.45,
+            hatch="//",
+            label=f"{label}: changes",
+        )
+    ax.set_xticks(x, VOICES)
+    ax.set_ylim(0, 1.15)
+    ax.set_ylabel("test accuracy")
+    ax.legend(fontsize=8, ncol=3, loc="upper center")
+    return ax
 
 
 def masked_accuracy(predicted: np.ndarray, target: np.ndarray, weights: np.ndarray) -> float:
@@ -501,24 +666,27 @@ def texture(grid: Any) -> dict[str, float]:
 QUESTIONS = [
     Question(
         id="q1",
-        prompt="Which statement best describes the key idea of a recurrent neural network?",
+        prompt="In the test, the alto head is given the true next soprano note, and its accuracy "
+        "is compared with the alto's repeat-the-last-step baseline. What is wrong with that "
+        "comparison on its own?",
         choices={
-            "a": "It has recurrent features that appear in many inputs.",
-            "b": "It has memory: a hidden state carries earlier inputs forward, so they "
-            "influence the current output.",
-            "c": "It connects every feature to every other feature in a loop.",
-            "d": "It has no memory; each time step is predicted on its own.",
+            "a": "Nothing: the model and the baseline both read the same history.",
+            "b": "The baseline is given the true next soprano note too, which makes it too strong.",
+            "c": "The alto never depends on the soprano, so the extra note changes nothing.",
+            "d": "The head knows where the soprano goes next (and so, often, whether the chord "
+            "changes), which the baseline does not; like-for-like, the head gets the model's own "
+            "choice for the soprano.",
         },
     ),
     Question(
         id="q2",
-        prompt="Which statement about LSTMs is true?",
+        prompt="Why are chorales that set the same hymn tune kept on the same side of the split?",
         choices={
-            "a": "They are RNNs with faster feedback loops.",
-            "b": "Their gates are an update gate and a reset gate.",
-            "c": "They are special RNNs that handle long-term dependencies well, thanks to a "
-            "gated cell state.",
-            "d": "Their advantage over plain RNNs is only theoretical.",
+            "a": "Two settings of one tune share the soprano line almost note for note; with one "
+            "in training, the test would partly measure memory of a tune already seen.",
+            "b": "So that the training, validation and test sets hold the same number of tunes.",
+            "c": "Because the model can only read chorales that are in the same key.",
+            "d": "Because the test set must never contain two chorales of the same tune.",
         },
     ),
     Question(
@@ -526,9 +694,23 @@ QUESTIONS = [
         prompt="You sample the next step with temperature 0.2 instead of 1.0. What happens?",
         choices={
             "a": "The model is retrained to be more careful.",
-            "b": "Sampling nearly always picks the most likely note: safe, repetitive music.",
-            "c": "Unlikely notes become more likely: adventurous, often wrong music.",
+            "b": "Unlikely notes become more likely: adventurous, often wrong music.",
+            "c": "Sampling nearly always picks the most likely note: safe, repetitive music.",
             "d": "Nothing: temperature only changes the training loss.",
+        },
+    ),
+    Question(
+        id="q4",
+        prompt="The composing loop reads the seed once and then feeds the LSTM one new chord per "
+        "step, carrying its state (h, c). Why does that give the same probabilities as running "
+        "the LSTM over the whole piece again at every step?",
+        choices={
+            "a": "It does not: carrying the state is an approximation that trades accuracy for "
+            "speed.",
+            "b": "The state after step t depends only on the state after step t-1 and chord t, so "
+            "(h, c) holds everything the LSTM would compute from the history again.",
+            "c": "The LSTM only looks at the last four chords, like the Conv1D.",
+            "d": "The heads, not the LSTM, remember the history.",
         },
     ),
 ]

@@ -230,22 +230,52 @@ ANSWERS: dict[str, dict[str, tuple]] = {
     },
     "07_music_composition": {
         "q1": (
-            "b",
-            "an RNN keeps a hidden state h_t = f(h_(t-1), x_t); here it "
-            "is how the model knows which chord and which beat it is in "
-            "when it predicts the next step.",
+            "d",
+            "the true next soprano note is information about the step being predicted; the "
+            "baseline has none. Feeding the alto head the model's own soprano choice (history "
+            "only) compares both on the same information.",
+            {
+                "a": "the alto head also gets the true next soprano note, which is part of the "
+                "step it predicts; the baseline reads the history only.",
+                "b": "the baseline repeats the alto's own last note; it is given no soprano note.",
+                "c": "section 4 counts it: the lower voices move far more often when the soprano "
+                "moves.",
+            },
         ),
         "q2": (
-            "c",
-            "the forget, input and output gates let the cell state carry "
-            "information over many steps; update and reset gates belong "
-            "to the GRU.",
+            "a",
+            "a re-harmonised tune brings its melody (and often much of its harmony) from training "
+            "into test; grouping by tune keeps the test on music the model has not seen.",
+            {
+                "b": "the sets are sized by their share of chorales, not made equal in tunes.",
+                "c": "the tunes are compared without regard to key; the key plays no part in the "
+                "model's input rules.",
+                "d": "two settings of one tune may both be in the test set; what matters is that "
+                "none of them is in training.",
+            },
         ),
         "q3": (
-            "b",
+            "c",
             "dividing the log-probabilities by a temperature below 1 "
             "sharpens the distribution towards its top choice; above 1 "
             "flattens it. The model stays the same.",
+            {
+                "a": "temperature only reshapes the distribution you draw from; the weights stay.",
+                "b": "that is a temperature above 1, which flattens the distribution.",
+                "d": "it is applied when sampling, after training, and changes every draw.",
+            },
+        ),
+        "q4": (
+            "b",
+            "h_t = f(h_(t-1), x_t): the state is the LSTM's memory of the whole history, so "
+            "carrying it replaces re-reading the piece, with one LSTM step per new chord.",
+            {
+                "a": "the notebook checks it: the carried state gives the full re-run's "
+                "probabilities up to rounding.",
+                "c": "the Conv1D sees four chords; the LSTM's state reaches back to the start.",
+                "d": "the heads only read h_t and the voices above; the memory is the LSTM's "
+                "state.",
+            },
         ),
     },
 }

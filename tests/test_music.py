@@ -88,14 +88,61 @@ def test_load_chorales_rejects_bad_limit():
         music.load_chorales(limit=0)
 
 
-def test_split_by_chorale_is_disjoint_and_repeatable():
+def tune_grid(pitches, voices_below=(55, 50, 43), step_len=4):
+    """A four-voice grid whose soprano sings `pitches`, each held `step_len` steps."""
+    soprano = np.repeat(np.asarray(pitches, np.int16), step_len)
+    below = np.tile(np.asarray(voices_below, np.int16), (len(soprano), 1))
+    return np.column_stack([soprano, below])
+
+
+TUNE = [67, 67, 69, 71, 72, 71, 69, 67, 66, 67]
+
+
+def test_melody_merges_held_notes_and_skips_rests():
+    grid = tune_grid([67, 67, 69, 0, 71], step_len=2)
+    np.testing.assert_array_equal(music.melody(grid), [67, 69, 71])
+
+
+def test_melody_similarity_ignores_key_and_tolerates_a_passing_note():
+    tune = np.array([67, 69, 71, 72, 71, 69, 67, 66, 67])
+    assert music.melody_similarity(tune, tune + 5) == pytest.approx(1.0)  # another key
+    passing = np.insert(tune, 3, 71)  # a note added inside the tune
+    assert music.melody_similarity(tune, np.r_[tune[:3], 70, tune[3:]]) > 0.85
+    assert music.melody_similarity(tune, passing) > 0.85
+    other = np.array([60, 64, 67, 72, 67, 64, 60, 55, 60])
+    assert music.melody_similarity(tune, other) < 0.6
+    assert music.melody_similarity(tune, other, at_least=0.99) == 0.0  # skipped: cannot reach it
+    assert music.melody_similarity([60], tune) == 0.0
+
+
+def test_melody_groups_join_settings_of_one_tune_and_chains():
+    tune = np.array(TUNE)
+    variant = np.r_[tune[:5], 72, tune[5:]]  # a variant of the tune, in another key below
+    other = np.array([60, 64, 67, 72, 67, 64, 60, 55, 60, 62])
+    grids = [tune_grid(tune), tune_grid(other), tune_grid(tune - 2), tune_grid(variant + 3)]
+    groups = music.melody_groups(grids, threshold=0.75)
+    assert groups[0] == groups[2] == groups[3] != groups[1]
+    assert len(set(music.melody_groups(grids, threshold=1.01))) == 4  # nothing is alike
+
+
+def test_split_by_group_keeps_groups_together_and_is_repeatable():
     names = [f"bwv{i}" for i in range(40)]
-    split = music.split_by_chorale(names, (0.15, 0.15), seed=3)
-    assert len(split["valid"]) == 6 and len(split["test"]) == 6 and len(split["train"]) == 28
+    groups = [i // 4 if i < 20 else i for i in range(40)]  # five tunes set 4 times, 20 once
+    split = music.split_by_group(names, groups, (0.15, 0.15), seed=3)
     assert sorted(split["train"] + split["valid"] + split["test"]) == sorted(names)
-    assert split == music.split_by_chorale(list(reversed(names)), (0.15, 0.15), seed=3)
+    group_of = dict(zip(names, groups, strict=True))
+    sides = [{group_of[n] for n in split[part]} for part in ("train", "valid", "test")]
+    assert not (sides[0] & sides[1] or sides[0] & sides[2] or sides[1] & sides[2])
+    assert 6 <= len(split["test"]) <= 9 and 6 <= len(split["valid"]) <= 9
+    reordered = music.split_by_group(names[::-1], groups[::-1], (0.15, 0.15), seed=3)
+    assert reordered == split
+    assert music.split_by_group(names, list(range(40)), (0.15, 0.15), seed=3) != split
     with pytest.raises(ValueError, match="fractions"):
-        music.split_by_chorale(names, (0.6, 0.5))
+        music.split_by_group(names, groups, (0.6, 0.5))
+    with pytest.raises(ValueError, match="group numbers"):
+        music.split_by_group(names, groups[:-1])
+    with pytest.raises(ValueError, match="too few"):
+        music.split_by_group(names[:8], [0] * 8)
 
 
 def test_encode_decode_round_trip_and_range():
@@ -125,10 +172,57 @@ def test_make_windows_shifts_by_one_step_and_pads():
 def test_baseline_and_masked_accuracy():
     # steps 1..4 against 0..3: 4 + 2 + 2 + 2 of the 16 cells keep their value (a rest too)
     assert music.repeat_last_accuracy([GRID]) == pytest.approx(10 / 16)
+    np.testing.assert_allclose(
+        music.repeat_last_accuracy([GRID], per_voice=True), [2 / 4, 3 / 4, 2 / 4, 3 / 4]
+    )
     pred = np.array([[1, 2], [3, 4]])
     assert music.masked_accuracy(pred, np.array([[1, 0], [3, 0]]), np.array([[1, 1], [1, 0]])) == (
         pytest.approx(2 / 3)
     )
+
+
+def test_next_step_report_per_voice_changes_and_cross_entropy():
+    X, Y, W = music.pad_chorales([GRID, GRID[:3]])
+    probs = np.full(Y.shape + (music.VOCAB,), 0.5 / (music.VOCAB - 1))
+    np.put_along_axis(probs, X[..., None], 0.5, axis=-1)  # half the mass on "hold the note"
+    report = music.next_step_report(probs, X, Y, W)
+    base = music.repeat_last_accuracy([GRID, GRID[:3]], per_voice=True)
+    np.testing.assert_allclose(report["per_voice"], base)  # argmax = repeat the last step
+    np.testing.assert_allclose(report["on_changes"], 0.0)  # always wrong where a voice moves
+    assert report["accuracy"] == pytest.approx(music.repeat_last_accuracy([GRID, GRID[:3]]))
+    assert report["change_share"][3] == pytest.approx(1 / 6) and report["change_share"][0] == pytest.approx(0.5)
+    held = (Y == X)[W > 0]
+    want = -(held * np.log(0.5) + ~held * np.log(0.5 / (music.VOCAB - 1))).mean()
+    assert report["cross_entropy"] == pytest.approx(want)
+    perfect = np.eye(music.VOCAB)[Y]
+    assert music.next_step_report(perfect, X, Y, W)["on_changes_all"] == 1.0
+
+
+def test_repeat_last_probability_is_a_distribution():
+    train = [GRID, np.tile(GRID, (3, 1))]
+    tokens = np.arange(music.VOCAB)
+    for current in (0, 5, 20):
+        x = np.full((music.VOCAB, 4), current)
+        p = music.repeat_last_probability(train, x, np.tile(tokens[:, None], (1, 4)))
+        np.testing.assert_allclose(p.sum(axis=0), 1.0)  # over every next token, per voice
+        held = music.repeat_last_accuracy(train, per_voice=True)
+        np.testing.assert_allclose(p[current], held)  # holding: the training share of holds
+    X, Y, W = music.pad_chorales([GRID])
+    ce = music.repeat_last_cross_entropy(train, X, Y, W)
+    want = -np.log(music.repeat_last_probability(train, X, Y)[W > 0]).mean()
+    assert ce == pytest.approx(want) and ce > 0
+
+
+def test_report_table_and_plot():
+    X, Y, W = music.pad_chorales([GRID])
+    report = music.next_step_report(np.eye(music.VOCAB)[Y], X, Y, W)
+    base = music.repeat_last_accuracy([GRID], per_voice=True)
+    table = music.report_table(base, {"history only": report})
+    lines = table.splitlines()
+    assert len(lines) == 7 and lines[2].startswith("soprano") and lines[-1].startswith("all")
+    assert "1.000" in lines[2] and "history only" in lines[0]
+    ax = music.plot_voice_accuracy(base, {"history only": report, "given": report})
+    assert len(ax.patches) == 4 * 5
 
 
 def test_transpose_stays_in_range():

@@ -78,8 +78,21 @@ HEADLINES: dict[str, list[tuple[str, str]]] = {
         ("test_exact_match_attention", "exact-match rate: with attention"),
     ],
     "07_music_composition": [
-        ("test_accuracy", "next-step accuracy on held-out test chorales"),
+        ("test_chorales", "test chorales (no tune shared with training)"),
+        ("test_accuracy", "next-step accuracy, history only (like the baseline)"),
         ("baseline_accuracy", "repeat-the-last-step baseline"),
+        ("test_accuracy_given_voices_above", "next-step accuracy, true higher voices given"),
+        ("accuracy_soprano", "soprano: LSTM, history only"),
+        ("baseline_soprano", "soprano: repeat the last step"),
+        ("accuracy_alto", "alto: LSTM, history only"),
+        ("baseline_alto", "alto: repeat the last step"),
+        ("accuracy_tenor", "tenor: LSTM, history only"),
+        ("baseline_tenor", "tenor: repeat the last step"),
+        ("accuracy_bass", "bass: LSTM, history only"),
+        ("baseline_bass", "bass: repeat the last step"),
+        ("accuracy_new_notes", "accuracy where a voice changes note (baseline: 0)"),
+        ("test_cross_entropy", "test cross-entropy, nats per note: LSTM"),
+        ("baseline_cross_entropy", "test cross-entropy: repeat-last as a distribution"),
     ],
 }
 
