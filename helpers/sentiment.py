@@ -14,7 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import keras
 import numpy as np
+from keras import ops
 
 from helpers.quiz import Question
 
@@ -37,12 +39,15 @@ def load_reviews(
     limit: int | None = None,
     seed: int = 0,
     folder: str | Path | None = None,
-) -> tuple[list[str], np.ndarray]:
+    with_movies: bool = False,
+) -> tuple[list[str], np.ndarray] | tuple[list[str], np.ndarray, np.ndarray]:
     """Reviews and labels (0 negative, 1 positive) of the `train` or `test` split, shuffled.
 
     `limit` keeps a class-balanced random subset of that many reviews. The HTML line breaks
     (`<br />`) that the reviews contain are replaced by spaces. `folder` is the `aclImdb`
-    folder (by default the one `helpers.extract("imdb")` unpacks).
+    folder (by default the one `helpers.extract("imdb")` unpacks). With `with_movies`, a
+    third array gives each review's movie (its IMDB title id, from `urls_pos.txt` and
+    `urls_neg.txt`), for splits that keep the reviews of one movie together.
     """
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', not {split!r}.")
@@ -52,6 +57,7 @@ def load_reviews(
     rng = np.random.default_rng(seed)
     texts: list[str] = []
     labels: list[int] = []
+    movies: list[str] = []
     for label, name in enumerate(("neg", "pos")):
         files = sorted((root / split / name).glob("*.txt"))
         if not files:
@@ -63,11 +69,50 @@ def load_reviews(
         if limit is not None:
             keep = limit // 2 + (limit % 2 if label == 1 else 0)
             files = [files[i] for i in sorted(rng.choice(len(files), size=keep, replace=False))]
+        urls = _movie_urls(root / split / f"urls_{name}.txt") if with_movies else []
         for file in files:
             texts.append(file.read_text(encoding="utf-8").replace("<br />", " "))
             labels.append(label)
+            if with_movies:
+                movies.append(_movie_of(urls, file))
     order = rng.permutation(len(texts))
-    return [texts[i] for i in order], np.asarray(labels, dtype="int32")[order]
+    shuffled = [texts[i] for i in order], np.asarray(labels, dtype="int32")[order]
+    return (*shuffled, np.asarray(movies)[order]) if with_movies else shuffled
+
+
+def _movie_urls(path: Path) -> list[str]:
+    if not path.is_file():
+        raise ValueError(
+            f"{path.name} is missing from {path.parent}: it lists each review's movie. "
+            "Delete the extracted folder to unpack the archive again."
+        )
+    return path.read_text(encoding="utf-8").split()
+
+
+def _movie_of(urls: list[str], file: Path) -> str:
+    """The IMDB title id of a review file `<id>_<stars>.txt`: line <id> of its urls file."""
+    review_id = int(file.stem.split("_")[0])
+    if review_id >= len(urls):
+        raise ValueError(f"{file.name} has no line in its urls file ({len(urls)} lines).")
+    return urls[review_id].rstrip("/").split("/")[-2]  # .../title/tt0453418/usercomments
+
+
+def split_by_movie(
+    movies: np.ndarray, validation_share: float, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (train, validation) with every movie's reviews on one side only.
+
+    About `validation_share` of the movies go to validation. IMDB keeps each movie's reviews
+    in one of its two sets, so a validation set of other movies imitates the test set.
+    """
+    from sklearn.model_selection import GroupShuffleSplit
+
+    if not 0 < validation_share < 1:
+        raise ValueError(f"validation_share must be between 0 and 1, not {validation_share}.")
+    movies = np.asarray(movies)
+    splitter = GroupShuffleSplit(n_splits=1, test_size=validation_share, random_state=seed)
+    train_index, val_index = next(splitter.split(movies, groups=movies))
+    return train_index, val_index
 
 
 def encode(vectorizer: Any, texts: Sequence[str], max_length: int) -> list[np.ndarray]:
@@ -151,6 +196,35 @@ def make_dataset(
     )
     data = tf.data.Dataset.from_generator(generate, output_signature=signature)
     return data.apply(tf.data.experimental.assert_cardinality(len(xs))).prefetch(2)
+
+
+@keras.saving.register_keras_serializable(package="rnn_course")
+class MaxMeanPooling(keras.layers.Layer):
+    """Max and mean of a sequence over its real (unmasked) steps, side by side.
+
+    Input (batch, steps, features) with a mask from `Embedding(mask_zero=True)`; output
+    (batch, 2 * features). Padding takes part in neither: Keras' `GlobalMaxPooling1D`
+    ignores the mask, and a padded step would count as a value.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            mask = ops.ones(ops.shape(inputs)[:2], dtype="bool")
+        real = ops.expand_dims(ops.cast(mask, "bool"), -1)
+        weights = ops.cast(real, inputs.dtype)
+        maximum = ops.max(ops.where(real, inputs, ops.full_like(inputs, -1e9)), axis=1)
+        mean = ops.sum(inputs * weights, axis=1) / ops.maximum(ops.sum(weights, axis=1), 1.0)
+        return ops.concatenate([maximum, mean], axis=-1)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], 2 * input_shape[-1])
 
 
 def padding_share(sequences: Sequence[np.ndarray], batch_size: int, fixed_length: int) -> dict:
@@ -385,19 +459,22 @@ QUESTIONS = [
         ),
         choices={
             "a": "one-to-many: one input, a sequence of outputs",
-            "b": "many-to-one: a sequence in, one output after the last step",
-            "c": "many-to-many, synced: one output for every word",
+            "b": "many-to-many, synced: one output for every word",
+            "c": "many-to-one: a sequence in, one output after the last step",
             "d": "one-to-one: a plain feed-forward network",
         },
     ),
     Question(
-        id="lstm",
-        prompt="Which statement about LSTMs is true?",
+        id="baseline",
+        prompt=(
+            "A logistic regression on TF-IDF words and word pairs, which ignores word order "
+            "beyond pairs, is a strong baseline on IMDB. Why?"
+        ),
         choices={
-            "a": "they are RNNs with faster feedback loops",
-            "b": "they control their memory with an update gate and a reset gate",
-            "c": "they are a special RNN that handles long-term dependencies well",
-            "d": "their advantage over a plain RNN is only theoretical",
+            "a": "much of a review's sentiment sits in words and short phrases, which it sees",
+            "b": "it reads each review in order, one word per step, like an LSTM",
+            "c": "it starts from word vectors trained on a large corpus",
+            "d": "it is scored on the reviews it was trained on",
         },
     ),
     Question(
@@ -408,19 +485,22 @@ QUESTIONS = [
         ),
         choices={
             "a": "nothing during training, it only speeds up prediction",
-            "b": "the padded steps are skipped: the state after the last real word is kept",
-            "c": "the padded steps are removed from the vocabulary",
-            "d": "id 0 gets a learned embedding of its own",
+            "b": "the padded steps are removed from the vocabulary",
+            "c": "id 0 gets a learned embedding of its own",
+            "d": "the padded steps are skipped: the state after the last real word is kept",
         },
     ),
     Question(
-        id="bptt",
-        prompt="Which statement about backpropagation through time (BPTT) is true?",
+        id="movies",
+        prompt=(
+            "Why does this notebook's validation set hold out whole movies instead of a random "
+            "fifth of the training reviews?"
+        ),
         choices={
-            "a": "it only works with GRUs",
-            "b": "it is rarely used in practice",
-            "c": "it is the gradient-based technique that trains RNNs such as LSTMs",
-            "d": "it needs no gradients",
+            "a": "a random fifth would hold too few positive reviews",
+            "b": "the test reviews are about other movies, and validation should be like the test",
+            "c": "Keras needs all reviews of one movie in the same batch",
+            "d": "it makes each training epoch faster",
         },
     ),
 ]

@@ -151,43 +151,70 @@ ANSWERS: dict[str, dict[str, tuple]] = {
     },
     "04_sentiment_lstm": {
         "many-to-one": (
-            "b",
+            "c",
             "the LSTM reads every word and only its last hidden "
             "state goes to the Dense layer: many-to-one, the "
             "architecture the lectures use for sentiment.",
+            {
+                "b": "one output per word would be many-to-many; the review has one label.",
+                "d": "a feed-forward network has no steps; the LSTM reads the review word by word.",
+            },
         ),
-        "lstm": (
-            "c",
-            "the cell state, changed only by the forget and input gates, "
-            "carries information (and gradients) over many steps; update "
-            "and reset gates belong to the GRU, and the advantage is "
-            "practical, as the comparison table here shows.",
+        "baseline": (
+            "a",
+            "words and pairs such as 'waste of' or 'not good' carry much of a review's "
+            "sentiment, and a linear model over 20,000 reviews weighs them well; what an RNN "
+            "adds, order over longer stretches, must be measured against it (section 2).",
+            {
+                "b": "a bag of words has no order and no steps: each review is one vector.",
+                "c": "nothing here is pre-trained; TF-IDF is computed from the training reviews.",
+                "d": "its C is chosen on validation reviews of other movies, and it is tested "
+                "on the test reviews like the RNN.",
+            },
         ),
         "mask": (
-            "b",
+            "d",
             "with the mask the LSTM carries its state unchanged through "
             "padded steps, so its output is the state after the review's "
             "last word; without it, hundreds of padding steps can wash the "
             "review out of the state (the no-mask experiment).",
+            {
+                "a": "the no-mask experiment shows training itself fails without it.",
+                "c": "id 0 still has an embedding row; the mask tells later layers to skip it.",
+            },
         ),
-        "bptt": (
-            "c",
-            "model.fit unrolls the LSTM over the review and "
-            "back-propagates through every step: that is BPTT, used for "
-            "every recurrent layer here.",
+        "movies": (
+            "b",
+            "all reviews of a movie are on one side of IMDB's train/test split; a random "
+            "validation slice shares movies with training, and a model can score on it by "
+            "recognising a movie rather than reading the opinion.",
+            {
+                "a": "both splits are close to half positive; the labels are not the reason.",
+                "d": "how many reviews are trained on, not which, sets an epoch's cost.",
+            },
         ),
     },
     "05_time_series": {
         "q1": (
-            "b",
-            "an RNN updates a hidden state h_t = f(h_(t-1), x_t) at every step; "
-            "that memory lets the hours it has read shape its forecast.",
+            "a",
+            "interpolating uses the reading after the gap, so the last hours of an input "
+            "window would hold values computed from the future; a forecast may use the past "
+            "only.",
+            {
+                "b": "pandas interpolates gaps of any length; the problem is where the values "
+                "come from.",
+                "c": "a carried-forward value is usually less accurate than an interpolated "
+                "one; it is used because it is honest, not because it is better.",
+            },
         ),
         "q2": (
             "c",
-            "the cell state, changed only by the gates, lets information and "
-            "gradients survive many steps; update and reset gates are the "
-            "GRU's.",
+            "for a target 24 h after the window's last hour, the same hour the day before is "
+            "that last hour: the two baselines are one forecast, hour by hour.",
+            {
+                "a": "the errors are not just about equal, they are identical hour by hour.",
+                "d": "the daily cycle is clearly there (section 1), in every season.",
+            },
         ),
         "q3": (
             "d",

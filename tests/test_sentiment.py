@@ -31,7 +31,54 @@ def fake_imdb(tmp_path):
                 (folder / f"{i}_{7 if name == 'pos' else 2}.txt").write_text(
                     f"{split} {name} review {i}.<br />Second line.", encoding="utf-8"
                 )
+            movies = [f"tt{split[:2]}{name}{i // 2}" for i in range(n)]  # two reviews a movie
+            (root / split / f"urls_{name}.txt").write_text(
+                "".join(f"http://www.imdb.com/title/{m}/usercomments\n" for m in movies)
+            )
     return root
+
+
+def test_load_reviews_with_movies_reads_each_reviews_title(fake_imdb):
+    texts, labels, movies = sentiment.load_reviews("train", folder=fake_imdb, with_movies=True)
+    assert len(movies) == len(texts) == 6
+    for text, movie in zip(texts, movies, strict=True):
+        name, number = text.split()[1], int(text.split()[3].rstrip("."))
+        assert movie == f"tttr{name}{number // 2}"
+    (fake_imdb / "train" / "urls_pos.txt").unlink()
+    with pytest.raises(ValueError, match="urls_pos.txt is missing"):
+        sentiment.load_reviews("train", folder=fake_imdb, with_movies=True)
+
+
+def test_split_by_movie_keeps_each_movie_on_one_side():
+    movies = np.repeat([f"m{i}" for i in range(50)], np.arange(1, 51) % 7 + 1)
+    train, val = sentiment.split_by_movie(movies, 0.2, seed=3)
+    assert len(train) + len(val) == len(movies) and not set(train) & set(val)
+    assert not set(movies[train]) & set(movies[val])
+    assert 0.05 < len(val) / len(movies) < 0.4
+    with pytest.raises(ValueError, match="validation_share"):
+        sentiment.split_by_movie(movies, 1.5)
+
+
+def test_max_mean_pooling_ignores_padding_and_survives_saving(tmp_path):
+    ids = np.array([[3, 4, 0, 0], [5, 6, 7, 8]])
+    values = np.array([[[1.0], [-3.0], [9.0], [9.0]], [[2.0], [4.0], [-1.0], [3.0]]])
+    mask = ids != 0
+    out = np.asarray(sentiment.MaxMeanPooling()(values, mask=mask))
+    assert np.allclose(out, [[1.0, -1.0], [4.0, 2.0]])
+    model = keras.Sequential(
+        [
+            keras.Input((None,), dtype="int32"),
+            layers.Embedding(10, 3, mask_zero=True),
+            layers.LSTM(2, return_sequences=True),
+            sentiment.MaxMeanPooling(),
+        ]
+    )
+    assert model(ids).shape == (2, 4)
+    same_review_padded = np.array([[3, 4, 0, 0, 0, 0]])
+    assert np.allclose(model(ids[:1]), model(same_review_padded), atol=1e-6)
+    model.save(tmp_path / "pooled.keras")
+    reloaded = keras.models.load_model(tmp_path / "pooled.keras")
+    assert np.allclose(model(ids), reloaded(ids))
 
 
 def test_load_reviews_reads_labels_and_cleans_line_breaks(fake_imdb):
