@@ -464,12 +464,13 @@ def translate(
     source_length: int,
     max_length: int,
     batch_size: int = 256,
+    copy_unknown: bool = True,
 ) -> list[str] | str:
     """English text(s) -> French text(s), decoded by `decode(model, source_ids, max_length)`.
 
-    Unknown English words become `[UNK]` for the encoder. If the model writes `[UNK]`,
-    the attention model copies the English word it looked at most at that step (names
-    pass through); the plain model copies the unknown English words in order. A single
+    Unknown English words become `[UNK]` for the encoder. With `copy_unknown`, an `[UNK]`
+    that the model writes is replaced by an English word that neither vocabulary can
+    translate, where there is one (see `copy_unknown_words`); other `[UNK]`s stay. A single
     string gives a single string.
     """
     single = isinstance(texts, str)
@@ -487,25 +488,49 @@ def translate(
         chunk = batch[start : start + batch_size]
         source_ids = keras.ops.convert_to_numpy(source_vectorizer(tf.constant(chunk)))
         ids = np.asarray(decode(model, source_ids, max_length))
-        attention = attention_of(model, source_ids, ids)
+        attention = attention_of(model, source_ids, ids) if copy_unknown else None
         for row, text in enumerate(chunk):
-            words = standardize_py(text).split()[:source_length]
-            unknown = [w for w in words if w not in known]
             tokens = []
-            for step, i in enumerate(ids[row]):
+            for i in ids[row]:
                 token = model.target_vocabulary[int(i)]
                 if token == END:
                     break
-                if token == UNK:
-                    if attention is not None:
-                        looked_at = int(np.argmax(attention[row, step, : len(words)]))
-                        token = words[looked_at]
-                    elif unknown:
-                        token = unknown.pop(0)
-                if token not in (PAD, START):
-                    tokens.append(token)
-            results.append(detokenize(tokens))
+                tokens.append(token)
+            if copy_unknown:
+                words = standardize_py(text).split()[:source_length]
+                looked = None if attention is None else attention[row]
+                tokens = copy_unknown_words(tokens, words, known, looked)
+            results.append(detokenize([t for t in tokens if t not in (PAD, START)]))
     return results[0] if single else results
+
+
+def copy_unknown_words(
+    tokens: Sequence[str],
+    words: Sequence[str],
+    known: set[str] | Sequence[str],
+    attention: np.ndarray | None = None,
+) -> list[str]:
+    """Replace `[UNK]` in French `tokens` by English `words` that the encoder did not know.
+
+    With `attention` (steps, English positions): each `[UNK]` becomes the English word the
+    decoder looked at most at that step, but only if that word is outside the English
+    vocabulary `known` (a name, a rare word), which no French word of the model could
+    translate either. Without attention, the unknown English words fill the `[UNK]`s in
+    order. Any other `[UNK]` stays: a common word the model failed to translate is not
+    copied into the French.
+    """
+    known = set(known)
+    unknown = [w for w in words if w not in known]
+    out = []
+    for step, token in enumerate(tokens):
+        if token == UNK and words:
+            if attention is not None:
+                word = words[int(np.argmax(np.asarray(attention)[step, : len(words)]))]
+                token = word if word not in known else UNK
+            elif unknown:
+                token = unknown.pop(0)
+        out.append(token)
+    return out
 
 
 def unknown_words(model: Translator, text: str) -> list[str]:
@@ -556,8 +581,25 @@ def exact_match(hypotheses: Sequence[str], references: Sequence[Sequence[str]]) 
 # --------------------------------------------------------------------------- plots
 
 
+def alignment_reorders(weights: np.ndarray) -> bool:
+    """True if, row by row, the most-attended English position ever moves backwards.
+
+    `weights` (French steps, English positions), cut to the real tokens: a monotone
+    alignment reads the English in order; a step back means the words were reordered.
+    """
+    weights = np.asarray(weights)
+    if weights.ndim != 2 or weights.shape[0] == 0:
+        raise ValueError(f"weights should be 2-D and non-empty, got shape {weights.shape}.")
+    return bool(np.any(np.diff(np.argmax(weights, axis=1)) < 0))
+
+
 def plot_attention(
-    weights: np.ndarray, source_tokens: Sequence[str], target_tokens: Sequence[str], ax=None
+    weights: np.ndarray,
+    source_tokens: Sequence[str],
+    target_tokens: Sequence[str],
+    ax=None,
+    *,
+    colorbar: bool = True,
 ):
     """Heat map of attention weights: one row per French token, one column per English one."""
     import matplotlib.pyplot as plt
@@ -575,7 +617,9 @@ def plot_attention(
     weights = weights[: len(target_tokens), : len(source_tokens)]
     if ax is None:
         _, ax = plt.subplots(figsize=(0.5 * len(source_tokens) + 2, 0.4 * len(target_tokens) + 1.5))
-    ax.imshow(weights, cmap="viridis", vmin=0, vmax=1, aspect="auto")
+    image = ax.imshow(weights, cmap="viridis", vmin=0, vmax=1, aspect="auto")
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="attention weight")
     ax.set_xticks(range(len(source_tokens)), source_tokens, rotation=60, ha="right")
     ax.set_yticks(range(len(target_tokens)), target_tokens)
     ax.set_xlabel("English (encoder)")
@@ -701,9 +745,9 @@ QUESTIONS = [
         "in the plain model (without attention)?",
         choices={
             "a": "every encoder output, one per English word",
-            "b": "only the encoder's final state [h, c], a fixed-size summary of the sentence",
-            "c": "the English words themselves",
-            "d": "nothing: the decoder is trained separately",
+            "b": "the English words themselves",
+            "c": "nothing: the decoder is trained separately",
+            "d": "only the encoder's final state [h, c], a fixed-size summary of the sentence",
         },
     ),
     Question(
@@ -719,22 +763,24 @@ QUESTIONS = [
     ),
     Question(
         id="q3",
-        prompt="Which statement about LSTMs is true?",
+        prompt="The attention model writes [UNK] at one step. When does `translate` put an "
+        "English word in its place?",
         choices={
-            "a": "they are faster than plain RNNs because their feedback loop is shorter",
-            "b": "they are a kind of RNN that handles long-term dependencies well",
-            "c": "they have an update gate and a reset gate",
-            "d": "their advantage over plain RNNs is only theoretical",
+            "a": "always: the English word it looked at most at that step",
+            "b": "never: [UNK] always stays in the translation",
+            "c": "only if the word it looked at most is unknown to the model too, like a name",
+            "d": "only when BLEU is computed",
         },
     ),
     Question(
         id="q4",
-        prompt="Which statement about backpropagation through time (BPTT) is true?",
+        prompt="Why does every French translation of an English sentence go to the same "
+        "split (train, validation or test) as the sentence?",
         choices={
-            "a": "it works only with GRUs",
-            "b": "it is rarely used in practice",
-            "c": "it is the gradient-based technique that trains RNNs such as these LSTMs",
-            "d": "it needs no gradients",
+            "a": "so that each split has the same share of questions",
+            "b": "otherwise the test would partly measure memory of a translation seen in training",
+            "c": "TextVectorization cannot read one sentence twice",
+            "d": "BLEU needs exactly one reference per sentence",
         },
     ),
 ]
@@ -751,6 +797,7 @@ __all__ = [
     "corpus_bleu",
     "detokenize",
     "exact_match",
+    "alignment_reorders",
     "attention_of",
     "group_references",
     "ids_to_tokens",
@@ -767,5 +814,6 @@ __all__ = [
     "standardize_with_markers",
     "translate",
     "unknown_words",
+    "copy_unknown_words",
     "vectorizers_from_vocabularies",
 ]

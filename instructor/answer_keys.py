@@ -231,28 +231,38 @@ ANSWERS: dict[str, dict[str, tuple]] = {
     },
     "06_seq2seq_translation": {
         "q1": (
-            "b",
+            "d",
             "the plain decoder starts from the encoder's final state "
             "and sees nothing else of the source; attention adds access "
-            "to every encoder output (a).",
+            "to every encoder output.",
+            {"a": "that is what attention adds; the plain decoder sees only the final state."},
         ),
         "q2": (
             "a",
             "with teacher forcing every step is trained from the true "
             "prefix, so the whole sentence is one parallel pass; at "
             "inference the true words are unknown and the decoder must "
-            "read its own predictions (c).",
+            "read its own predictions.",
+            {"c": "that is inference (greedy decoding), not teacher forcing."},
         ),
         "q3": (
-            "b",
-            "the cell state with its gates lets gradients flow across "
-            "many steps; update and reset gates (c) belong to the GRU.",
+            "c",
+            "a word the encoder did not know (a name, a rare word) has no French word in the "
+            "model either, so copying it is the best guess; a common word the model failed to "
+            "translate is not copied, so the French gets no English word by mistake.",
+            {
+                "a": "copying every most-attended word put English words such as 'add' into "
+                "French sentences; only unknown words are copied.",
+                "b": "an [UNK] whose source is a name is replaced: that is how names pass through.",
+                "d": "the same translations are printed and scored; the table shows BLEU with "
+                "and without the copy step.",
+            },
         ),
         "q4": (
-            "c",
-            "model.fit on the encoder-decoder unrolls both LSTMs over "
-            "the sentence and backpropagates through every time step: "
-            "that is BPTT.",
+            "b",
+            "if one translation of a sentence were in training and another in the test set, "
+            "the model could recall the sentence instead of translating it.",
+            {"d": "BLEU accepts several references; the test keeps all of them."},
         ),
     },
     "07_music_composition": {

@@ -379,3 +379,37 @@ def _nan_on_empty(y_true, y_pred):
 def test_check_masked_loss_fails_wrong_answers(wrong, message):
     with pytest.raises(CheckFailed, match=message):
         check.masked_loss(wrong)
+
+
+def test_copy_unknown_words_copies_only_words_the_encoder_did_not_know():
+    words = ["zorglub", "does", "not", "add", "up"]
+    known = {"does", "not", "add", "up"}
+    attention = np.zeros((4, 5))
+    attention[0, 0] = attention[2, 3] = 1.0  # step 0 looks at "zorglub", step 2 at "add"
+    attention[1, 1] = attention[3, 4] = 1.0
+    tokens = ["[UNK]", "ne", "[UNK]", "pas"]
+    # "zorglub" is unknown: copied; "add" is a common word the model failed on: not copied.
+    assert tr.copy_unknown_words(tokens, words, known, attention) == [
+        "zorglub",
+        "ne",
+        "[UNK]",
+        "pas",
+    ]
+    # Without attention the unknown English words fill the [UNK]s in order, then none is left.
+    assert tr.copy_unknown_words(tokens, words, known) == ["zorglub", "ne", "[UNK]", "pas"]
+    assert tr.copy_unknown_words(["[UNK]"], [], known) == ["[UNK]"]
+
+
+def test_translate_without_copying_keeps_the_models_own_tokens(model):
+    kwargs = dict(decode=solution_decode, source_length=5, max_length=6)
+    plain = tr.translate(model, ["Zorglub is tired."], copy_unknown=False, **kwargs)[0]
+    assert "zorglub" not in plain
+
+
+def test_alignment_reorders_detects_a_step_back():
+    diagonal = np.eye(3)
+    swapped = diagonal[[1, 0, 2]]
+    assert not tr.alignment_reorders(diagonal)
+    assert tr.alignment_reorders(swapped)
+    with pytest.raises(ValueError, match="2-D"):
+        tr.alignment_reorders(np.ones(3))
