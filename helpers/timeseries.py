@@ -19,6 +19,7 @@ STOCKS_FILE = "eu_stock_markets.csv.gz"
 STATIONS = ("EWR", "JFK", "LGA")
 WEATHER_VARIABLES = ("temp", "dewp", "humid", "wind_speed", "precip", "pressure", "visib")
 LOCAL_TIMEZONE = "America/New_York"
+NAIVE_NAMES = ("persistence", "seasonal naive", "same-hour mean")  # drawn as baselines in plots
 
 
 # ---------------------------------------------------------------- loading the shipped data
@@ -70,8 +71,10 @@ def hourly_table(
     variables: Sequence[str] = (*WEATHER_VARIABLES, "wind_dir"),
 ) -> HourlyTable:
     """Pivot the long weather table to one column per station and variable (`LGA_temp`)
-    on a complete hourly grid, then fill the gaps by linear interpolation in time
-    (values at the very start or end are taken from the nearest observation).
+    on a complete hourly grid, then fill each gap **from the past only**: a missing value
+    is the last observed one (forward fill), so an input window never holds a value that
+    was computed from later readings. Values before a column's first observation (the
+    first hours of the file) are taken from that first observation.
     """
     missing_columns = {"time_utc", "origin", *variables} - set(df.columns)
     if missing_columns:
@@ -85,14 +88,24 @@ def hourly_table(
     ordered = [f"{s}_{v}" for s in stations for v in variables]
     wide = wide.reindex(index=grid, columns=ordered)
     missing = wide.isna()
-    filled = wide.interpolate(method="time", limit_direction="both")
+    filled = wide.ffill().bfill()  # bfill only reaches the hours before a first observation
     return HourlyTable(data=filled, missing=missing)
 
 
-def weather_features(table: pd.DataFrame) -> pd.DataFrame:
+def weather_features(
+    table: pd.DataFrame,
+    missing: pd.DataFrame | None = None,
+    tendency_hours: int = 0,
+) -> pd.DataFrame:
     """Model inputs from an hourly table: every variable, the wind as a vector (x, y)
     instead of a direction in degrees, and the time of day and of year as sine/cosine
     pairs (local New York time), so that 23:00 is close to 00:00 and December to January.
+
+    With `missing` (the mask of hourly_table), each station also gets `<station>_filled`:
+    the share of its variables that were carried forward from an earlier hour, so that a
+    model can learn to trust them less. With `tendency_hours` > 0, each station gets the
+    change of temperature and of pressure over that many past hours (`<station>_temp_trend`,
+    `<station>_pressure_trend`; 0 for the first hours), the forecaster's "tendency".
     """
     if not isinstance(table.index, pd.DatetimeIndex):
         raise ValueError("the table needs a DatetimeIndex: pass hourly_table(...).data.")
@@ -108,6 +121,15 @@ def weather_features(table: pd.DataFrame) -> pd.DataFrame:
             speed = table[f"{station}_wind_speed"].to_numpy()
             out[f"{station}_wind_x"] = speed * np.cos(angle)
             out[f"{station}_wind_y"] = speed * np.sin(angle)
+        if tendency_hours > 0:
+            for variable in ("temp", "pressure"):
+                if f"{station}_{variable}" in table:
+                    change = table[f"{station}_{variable}"].diff(tendency_hours)
+                    out[f"{station}_{variable}_trend"] = change.fillna(0.0).to_numpy()
+        if missing is not None:
+            own = missing.filter(regex=f"^{station}_")
+            if own.shape[1]:
+                out[f"{station}_filled"] = own.mean(axis=1).reindex(table.index).to_numpy()
     local = table.index.tz_convert(LOCAL_TIMEZONE) if table.index.tz else table.index
     hour = local.hour.to_numpy() + local.minute.to_numpy() / 60
     day = local.dayofyear.to_numpy() - 1 + hour / 24
@@ -290,6 +312,26 @@ def seasonal_naive_forecast(
     n = len(series) - input_width - horizons.max() + 1
     index = np.arange(n)[:, None] + input_width - 1 + horizons[None, :] - season
     return series[index]
+
+
+def same_hour_mean_forecast(
+    series: np.ndarray, input_width: int, horizons: Sequence[int], days: int = 2
+):
+    """The mean of the values at the target's hour of day on the last `days` days that
+    the window holds (for a target h hours after the window's end, the values 24, 48, ...
+    hours before it that lie inside the window). Needs input_width >= 24 * days and
+    horizons <= 24, so that it reads only the window, like the models."""
+    horizons = np.asarray(horizons, dtype=int)
+    if horizons.max() > 24 or input_width < 24 * days or days < 1:
+        raise ValueError(
+            f"the same-hour mean of {days} days needs a window of at least {24 * days} steps "
+            f"and horizons <= 24; got a window of {input_width} and horizons up to "
+            f"{horizons.max()}."
+        )
+    series = np.asarray(series, dtype="float64")
+    n = len(series) - input_width - horizons.max() + 1
+    target = np.arange(n)[:, None] + input_width - 1 + horizons[None, :]
+    return np.mean([series[target - 24 * d] for d in range(1, days + 1)], axis=0)
 
 
 def mae(prediction: np.ndarray, truth: np.ndarray) -> float:
@@ -567,15 +609,15 @@ def plot_window(
 
 
 def plot_mae_bars(results: Mapping[str, float], unit: str = "°F", title: str = ""):
-    """A horizontal bar per model, its test MAE written beside it; baselines in grey."""
+    """A horizontal bar per model, its test MAE written beside it; baselines (the naive
+    forecasts and the linear model) in grey."""
     import matplotlib.pyplot as plt
 
     names = list(results)
     values = [results[n] for n in names]
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(names) + 1.2))
-    colors = [
-        "0.6" if "baseline" in n or n in ("persistence", "seasonal naive") else "C0" for n in names
-    ]
+    baselines = (*NAIVE_NAMES, "linear (ridge)")
+    colors = ["0.6" if "baseline" in n or n in baselines else "C0" for n in names]
     bars = ax.barh(names, values, color=colors)
     ax.bar_label(bars, fmt="%.2f", padding=3)
     ax.invert_yaxis()
@@ -586,16 +628,17 @@ def plot_mae_bars(results: Mapping[str, float], unit: str = "°F", title: str = 
     return ax
 
 
-def plot_mae_by_horizon(curves: Mapping[str, np.ndarray], unit: str = "°F"):
-    """Test MAE against the forecast horizon (1-24 h) for each multi-step forecaster."""
+def plot_mae_by_horizon(curves: Mapping[str, np.ndarray], unit: str = "°F", split: str = "test"):
+    """MAE on `split` (test, validation) against the forecast horizon (1-24 h) for each
+    multi-step forecaster."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8, 4))
     for name, values in curves.items():
-        style = "--" if name in ("persistence", "seasonal naive") else "-"
+        style = "--" if name in NAIVE_NAMES else "-"
         ax.plot(np.arange(1, len(values) + 1), values, style, marker=".", label=name)
     ax.set_xlabel("hours ahead")
-    ax.set_ylabel(f"test MAE ({unit})")
+    ax.set_ylabel(f"{split} MAE ({unit})")
     ax.set_title("How the error grows with the horizon")
     ax.legend()
     ax.grid(alpha=0.3)
@@ -702,23 +745,26 @@ def plot_stock(
 QUESTIONS = [
     Question(
         id="q1",
-        prompt="Which statement best describes the key idea of a recurrent neural network?",
+        prompt="Why are gaps in the weather filled with the last observed value rather than "
+        "by interpolating between the readings before and after the gap?",
         choices={
-            "a": "It has recurrent features that repeat across the input.",
-            "b": "It has memory: a hidden state carries information from earlier inputs, "
-            "so they influence the current output.",
-            "c": "It has loops between its input features.",
-            "d": "It treats every time step independently, without memory.",
+            "a": "An interpolated value is computed from readings after the gap, which a "
+            "forecaster at that hour could not have: its inputs would leak the future.",
+            "b": "Interpolation cannot fill gaps longer than one hour.",
+            "c": "A carried-forward value is closer to the truth than an interpolated one.",
+            "d": "Keras layers refuse interpolated inputs.",
         },
     ),
     Question(
         id="q2",
-        prompt="Which statement about LSTMs is true?",
+        prompt="Forecasting 24 hours ahead, persistence and seasonal naive (same hour the day "
+        "before) print exactly the same test MAE. Why?",
         choices={
-            "a": "They are RNNs with faster feedback loops.",
-            "b": "They are built from an update gate and a reset gate.",
-            "c": "They are a special RNN that handles long-term dependencies well.",
-            "d": "Their advantage over simple RNNs is only theoretical.",
+            "a": "Both are poor forecasts, so their errors happen to be about equal.",
+            "b": "The seasonal naive forecast is computed with a bug.",
+            "c": "24 hours before the target is the window's last hour: both forecasts are "
+            "the value now, the same forecast.",
+            "d": "The test months have no daily cycle.",
         },
     ),
     Question(

@@ -73,13 +73,32 @@ def _toy_long(values, stations=("EWR",)):
     return pd.DataFrame(rows)
 
 
-def test_hourly_table_fills_a_missing_hour_by_interpolation():
-    df = _toy_long([40.0, None, 42.0, 43.0])
+def test_hourly_table_fills_a_missing_hour_from_the_past_only():
+    df = _toy_long([40.0, None, None, 43.0])
     table = ts.hourly_table(df, stations=("EWR",), variables=("temp", "wind_dir"))
-    assert len(table.data) == 4  # the absent hour is back on the grid
-    assert table.data["EWR_temp"].tolist() == [40.0, 41.0, 42.0, 43.0]
-    assert table.missing["EWR_temp"].tolist() == [False, True, False, False]
-    assert table.missing_report().loc["temp", "EWR"] == 1
+    assert len(table.data) == 4  # the absent hours are back on the grid
+    # the last observed value, never one interpolated from the later 43.0
+    assert table.data["EWR_temp"].tolist() == [40.0, 40.0, 40.0, 43.0]
+    assert table.missing["EWR_temp"].tolist() == [False, True, True, False]
+    assert table.missing_report().loc["temp", "EWR"] == 2
+
+
+def test_hourly_table_never_looks_ahead():
+    """Changing a later reading never changes an earlier filled value."""
+    values = [40.0, None, 41.0, None, None, 45.0, 46.0]
+    changed = values[:5] + [60.0, 46.0]
+    a, b = (
+        ts.hourly_table(_toy_long(v), stations=("EWR",), variables=("temp",)).data["EWR_temp"]
+        for v in (values, changed)
+    )
+    assert a.iloc[:5].tolist() == b.iloc[:5].tolist()
+
+
+def test_hourly_table_fills_the_first_hours_from_the_first_reading():
+    df = _toy_long([40.0, 41.0, 42.0])
+    df.loc[0, "wind_dir"] = np.nan  # the wind is first observed in the second hour
+    table = ts.hourly_table(df, stations=("EWR",), variables=("temp", "wind_dir"))
+    assert not table.data.isna().any().any()
 
 
 def test_hourly_table_rejects_a_wrong_table():
@@ -97,6 +116,17 @@ def test_weather_features_wind_vector_and_cycles():
     assert np.allclose(f["day_sin"] ** 2 + f["day_cos"] ** 2, 1, atol=1e-6)
     # 2013-01-01 00:00 UTC is 19:00 in New York the day before
     assert np.isclose(f["day_sin"].iloc[0], np.sin(2 * np.pi * 19 / 24), atol=1e-6)
+
+
+def test_weather_features_filled_share_and_tendency():
+    df = _toy_long([40.0, None, 42.0, 43.0, 47.0])
+    table = ts.hourly_table(df, stations=("EWR",), variables=("temp", "wind_dir"))
+    f = ts.weather_features(table.data, missing=table.missing, tendency_hours=2)
+    # hour 1 is absent: both of EWR's variables are carried forward
+    assert f["EWR_filled"].tolist() == [0.0, 1.0, 0.0, 0.0, 0.0]
+    # temperatures 40, 40 (filled), 42, 43, 47: change over the last 2 hours
+    assert f["EWR_temp_trend"].tolist() == [0.0, 0.0, 2.0, 3.0, 5.0]
+    assert "EWR_filled" not in ts.weather_features(table.data)
 
 
 def test_weather_features_need_a_time_index():
@@ -203,6 +233,20 @@ def test_persistence_and_seasonal_naive():
     assert np.allclose(p[:, -1], s[:, -1])  # at 24 h they coincide
     with pytest.raises(ValueError, match="season"):
         ts.seasonal_naive_forecast(series, 12, horizons)
+
+
+def test_same_hour_mean_reads_only_the_window():
+    series = np.arange(100.0)
+    horizons = list(range(1, 25))
+    m = ts.same_hour_mean_forecast(series, 48, horizons, days=2)
+    y = ts.future_targets(series, 48, horizons)
+    assert m.shape == y.shape
+    assert np.allclose(y - m, 36)  # the mean of the values 24 and 48 hours before the target
+    # at 24 h it differs from persistence: it also averages in the day before
+    assert not np.allclose(m[:, -1], ts.persistence_forecast(series, 48, horizons)[:, -1])
+    assert np.all(m[:, 0] <= 47)  # never a value after the window's last step
+    with pytest.raises(ValueError, match="window of at least 72"):
+        ts.same_hour_mean_forecast(series, 48, horizons, days=3)
 
 
 def test_mae_and_improvement():
