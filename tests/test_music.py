@@ -190,7 +190,9 @@ def test_next_step_report_per_voice_changes_and_cross_entropy():
     np.testing.assert_allclose(report["per_voice"], base)  # argmax = repeat the last step
     np.testing.assert_allclose(report["on_changes"], 0.0)  # always wrong where a voice moves
     assert report["accuracy"] == pytest.approx(music.repeat_last_accuracy([GRID, GRID[:3]]))
-    assert report["change_share"][3] == pytest.approx(1 / 6) and report["change_share"][0] == pytest.approx(0.5)
+    assert report["change_share"][3] == pytest.approx(1 / 6) and report["change_share"][
+        0
+    ] == pytest.approx(0.5)
     held = (Y == X)[W > 0]
     want = -(held * np.log(0.5) + ~held * np.log(0.5 / (music.VOCAB - 1))).mean()
     assert report["cross_entropy"] == pytest.approx(want)
