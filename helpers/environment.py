@@ -14,7 +14,6 @@ T = TypeVar("T")
 
 FAST_ENV = "RNN_COURSE_FAST"
 DETERMINISM_ENV = "RNN_COURSE_DETERMINISTIC"
-REPOSITORY = "https://github.com/rnn-course/rnn-course"
 
 
 @dataclass(frozen=True)
@@ -117,13 +116,20 @@ def device_name() -> str:
     return f"CPU ({os.cpu_count()} cores)"
 
 
-def setup(seed: int = 42, *, verbose: bool = True) -> CourseEnvironment:
+def setup(seed: int = 42, *, fast: bool | None = None, verbose: bool = True) -> CourseEnvironment:
     """Prepare a notebook: quiet TensorFlow, seed everything, report versions and mode.
 
-    Op determinism is on unless RNN_COURSE_DETERMINISTIC=0: the same seed then gives
+    `fast=True` chooses the quick version of the notebook (less data, fewer epochs) and
+    `fast=False` the full one, for the rest of the session; by default RNN_COURSE_FAST
+    decides (on Colab, where no variable can be set before the kernel starts, pass it
+    here). Op determinism is on unless RNN_COURSE_DETERMINISTIC=0: the same seed then gives
     the same numbers on the same machine. Set it to 0 if an op you use on a GPU has no
     deterministic implementation (TensorFlow then says so in an error).
     """
+    if fast is not None:
+        if not isinstance(fast, bool):
+            raise ValueError(f"fast must be True, False or None, not {fast!r}.")
+        os.environ[FAST_ENV] = "1" if fast else "0"
     fast = is_fast()
     quiet_tensorflow()
     import keras

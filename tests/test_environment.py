@@ -75,3 +75,14 @@ def test_setup_in_process_reports_what_it_found(monkeypatch, capsys):
     a = np.random.rand(3)
     helpers.setup(seed=3, verbose=False)
     assert np.allclose(a, np.random.rand(3))  # numpy is seeded too
+
+
+def test_setup_fast_argument_chooses_the_mode_without_a_variable():
+    code = "import helpers; env = helpers.setup(fast=True); print(helpers.pick(fast='q', full='f'))"
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr
+    assert "fast mode" in result.stdout and result.stdout.strip().endswith("q")
+    result = run_python("import helpers; helpers.setup(fast=False)", RNN_COURSE_FAST="1")
+    assert "full mode" in result.stdout, "fast=False must win over the variable"
+    result = run_python("import helpers; helpers.setup(fast='yes')")
+    assert result.returncode != 0 and "fast must be True, False or None" in result.stderr
