@@ -49,7 +49,9 @@ def test_setup_cell_works_as_on_colab(tmp_path, monkeypatch):
     clone = tmp_path / "rnn-course"
     monkeypatch.setenv("RNN_COURSE_GIT", f"file://{ROOT}")
     monkeypatch.setenv("PIP_DRY_RUN", "1")
-    monkeypatch.setenv("PIP_NO_BUILD_ISOLATION", "1")  # offline: build with what is here
+    # Build with the setuptools installed here, offline. (pip reads this variable inverted:
+    # "0" turns build isolation off.)
+    monkeypatch.setenv("PIP_NO_BUILD_ISOLATION", "0")
     monkeypatch.delenv("RNN_COURSE_FAST", raising=False)
     nb = colab_notebook(clone)
     NotebookClient(nb, timeout=300, kernel_name="python3").execute(cwd=str(tmp_path))
@@ -57,6 +59,7 @@ def test_setup_cell_works_as_on_colab(tmp_path, monkeypatch):
     assert (clone / "helpers" / "__init__.py").is_file(), "the setup cell did not clone the course"
     outputs = ["".join(o.get("text", "")) for cell in nb.cells for o in cell.get("outputs", [])]
     text = "\n".join(outputs)
+    assert "ERROR" not in text and "fatal:" not in text, f"git or pip failed:\n{text[:2000]}"
     assert "fast mode" in text, "helpers.setup(fast=True) did not choose fast mode"
     assert f"helpers from: {clone}" in text, "the notebook did not import the cloned helpers"
     assert "In fast mode a model here would train for 2 epochs." in text
