@@ -355,7 +355,9 @@ class Translator(keras.Model):
         outputs, h, c = self.decoder(x, initial_state=state, training=training)
         weights = None
         if self.use_attention:
-            source_mask = keras.ops.not_equal(source_ids, 0)
+            # (batch, 1, T_src): one mask row for every decoder step. Keras 3.10 does not
+            # broadcast a (batch, T_src) value mask itself; newer versions accept both.
+            source_mask = keras.ops.expand_dims(keras.ops.not_equal(source_ids, 0), axis=1)
             context, weights = self.attention(
                 [outputs, encoder_outputs],
                 mask=[None, source_mask],
