@@ -15,7 +15,7 @@ NOTEBOOKS ?= $(sort $(wildcard notebooks/[0-9]*.ipynb))
 MODE ?= full
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: venv lab test lint format run reference bench bench-grading student grade clean
+.PHONY: venv lab test lint format run reference bench bench-grading student grade compat clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) tools/check_python.py
@@ -57,6 +57,13 @@ CELL_TIMEOUT ?= 120
 grade: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "Usage: make grade SUBMISSIONS=<folder of notebooks>"; exit 2; }
 	$(BIN)/python -m instructor.grading "$(SUBMISSIONS)" --out grading --timeout $(CELL_TIMEOUT) $(if $(UNIT),--unit $(UNIT)) $(if $(JOBS),--jobs $(JOBS)) $(if $(SHARD),--shard $(SHARD))
+
+# make compat: every notebook in fast mode in a throw-away environment per supported corner
+# (Python 3.10 and 3.12 with the oldest supported TensorFlow/Keras, Python 3.12 with the pins),
+# into results/compat.json and the README. Needs python3.10 and python3.12 (PATH or pyenv).
+compat: $(STAMP)
+	$(BIN)/python tools/compat.py
+	$(BIN)/python tools/readme_tables.py
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache

@@ -7,10 +7,11 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from helpers.notebooks import code_source_hash, is_checked, read, run_info, tags
+from tools.readme_tables import repository
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
-REPOSITORY = "rnn-course/rnn-course"
+REPOSITORY = repository()  # the one setting: [project.urls] in pyproject.toml
 
 
 def test_there_are_notebooks():

@@ -47,3 +47,29 @@ def test_units_table_lists_every_notebook_with_its_badge():
     table = readme_tables.units_table()
     for path in (ROOT / "notebooks").glob("[0-9]*.ipynb"):
         assert f"blob/main/notebooks/{path.name}" in table
+
+
+def test_the_repository_url_is_one_setting():
+    """Badges, the setup cell's clone, README and CONTRIBUTING all name pyproject's repository."""
+    import re
+
+    wanted = readme_tables.repository()
+    course_links = re.compile(
+        r"(?:github\.com|colab\.research\.google\.com/github)/([\w.-]+/[\w.-]+?)"
+        r"(?:/blob/|\.git\b|[\s\"')/]|$)"
+    )
+    files = [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *(ROOT / "notebooks").glob("*.ipynb")]
+    seen = 0
+    for path in files:
+        for found in course_links.finditer(path.read_text()):
+            seen += 1
+            assert found.group(1) == wanted, f"{path.name} names {found.group(1)}, not {wanted}"
+    assert seen >= 2 * len(list((ROOT / "notebooks").glob("*.ipynb")))  # badge + clone each
+
+
+def test_readme_titles_are_the_notebooks_own_headings():
+    table = readme_tables.units_table()
+    for path in (ROOT / "notebooks").glob("[0-9]*.ipynb"):
+        heading = json.loads(path.read_text())["cells"][0]["source"][0].strip()
+        assert readme_tables.title(path.stem) in heading
+        assert readme_tables.title(path.stem) in table

@@ -20,17 +20,25 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from tools.budgets import BUDGETS_S  # noqa: E402
 
-REPOSITORY = "rnn-course/rnn-course"
-TITLES = {
-    "00_start_here": "Start here: environment, data, a first recurrent layer",
-    "01_memory_cell": "The memory cell: a recurrent neuron by hand, BPTT",
-    "02_vanishing_gradients": "Vanishing and exploding gradients, measured",
-    "03_homemade_lstm": "A home-made LSTM (and GRU) cell",
-    "04_sentiment_lstm": "Sentiment of IMDB reviews: Embedding + LSTM",
-    "05_time_series": "Forecasting weather and a stock index; anomalies",
-    "06_seq2seq_translation": "English to French: encoder-decoder, attention, BLEU",
-    "07_music_composition": "Composing Bach-style chorales",
-}
+
+def repository() -> str:
+    """`owner/name` of the course's public repository: the one setting, in pyproject.toml."""
+    text = (ROOT / "pyproject.toml").read_text()
+    found = re.search(r'^Repository\s*=\s*"https://github\.com/([^"/]+/[^"/]+?)/?"', text, re.M)
+    if not found:
+        raise SystemExit(
+            'pyproject.toml: [project.urls] needs Repository = "https://github.com/..."'
+        )
+    return found.group(1)
+
+
+def title(stem: str) -> str:
+    """A notebook's title, from its own first heading (`# 04 · Title`)."""
+    cells = json.loads((ROOT / "notebooks" / f"{stem}.ipynb").read_text())["cells"]
+    heading = "".join(cells[0]["source"]).splitlines()[0] if cells else ""
+    return re.sub(r"^#\s*\d+\s*·\s*", "", heading).strip() or stem
+
+
 # The headline numbers of each unit: (results key, label, format). Others stay in the JSON.
 HEADLINES: dict[str, list[tuple[str, str]]] = {
     "01_memory_cell": [
@@ -153,13 +161,13 @@ def units_table() -> str:
     for stem in stems:
         badge = (
             f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
-            f"(https://colab.research.google.com/github/{REPOSITORY}/blob/main/notebooks/{stem}.ipynb)"
+            f"(https://colab.research.google.com/github/{repository()}/blob/main/notebooks/{stem}.ipynb)"
         )
-        title = TITLES.get(stem, stem)
+        name = title(stem)
         fast_t, full_t = timing(fast.get(stem)), timing(full.get(stem))
         budget = minutes(BUDGETS_S.get(stem, {}).get("full"))
         link = f"[`{stem}`](notebooks/{stem}.ipynb)"
-        lines.append(f"| {stem[:2]} | {link}: {title} | {badge} | {fast_t} | {full_t} | {budget} |")
+        lines.append(f"| {stem[:2]} | {link}: {name} | {badge} | {fast_t} | {full_t} | {budget} |")
     lines += [
         "",
         f"Full mode measured on: {machine_line(load('full-cpu.json'))}.  ",
@@ -238,7 +246,35 @@ def grading_bench() -> str:
     )
 
 
-SECTIONS = {"units": units_table, "results": results_table, "grading": grading_bench}
+def compat_table() -> str:
+    """The supported corners and whether every notebook ran there (results/compat.json)."""
+    path = ROOT / "results" / "compat.json"
+    corners = json.loads(path.read_text())["corners"] if path.is_file() else {}
+    if not corners:
+        return "Not measured yet: `make compat` writes `results/compat.json`."
+    lines = [
+        "| corner | Python | TensorFlow | Keras | notebooks run in fast mode | date |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, c in sorted(corners.items()):
+        rows = c["notebooks"]
+        failed = sorted(stem for stem, r in rows.items() if not r["ok"])
+        outcome = f"{len(rows) - len(failed)} of {len(rows)} without error"
+        if failed:
+            outcome += " (failed: " + ", ".join(failed) + ")"
+        lines.append(
+            f"| {name} | {c['python']} | {c['tensorflow']} | {c['keras']} | {outcome} "
+            f"| {c['date'][:10]} |"
+        )
+    return "\n".join(lines)
+
+
+SECTIONS = {
+    "units": units_table,
+    "results": results_table,
+    "grading": grading_bench,
+    "compat": compat_table,
+}
 
 
 def render(readme: str) -> str:
