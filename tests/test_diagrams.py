@@ -123,3 +123,23 @@ def test_the_notebooks_diagrams_are_current():
         if "attachment:" in path.read_text(encoding="utf-8"):
             problems += diagrams.check_notebook(path.relative_to(ROOT))
     assert not problems, "\n".join(problems) + "\nrun: python tools/diagrams.py --embed NOTEBOOK"
+
+
+def test_every_diagram_the_course_draws_is_shown_in_a_notebook_with_a_png():
+    """JupyterLab renders raster attachments only: each diagram carries a PNG beside its SVG."""
+    import re
+
+    import nbformat
+
+    shown = {}
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            for name in re.findall(r"\(attachment:([\w.-]+\.svg)\)", cell.source):
+                shown[name] = path.name
+                assert "image/png" in cell.get("attachments", {}).get(name, {}), (
+                    f"{path.name}: {name} has no PNG; run tools/diagrams.py --embed --with-png"
+                )
+    assert set(diagrams.DIAGRAMS) <= set(shown), (
+        f"not in any notebook: {set(diagrams.DIAGRAMS) - set(shown)}"
+    )
