@@ -117,6 +117,11 @@ def test_student_versions_keep_the_attachments(tmp_path):
     assert diagrams.check_notebook(written) == []
 
 
+@pytest.mark.skipif(
+    sys.version_info < (3, 11),
+    reason="the attachments are drawn with the matplotlib pinned for Python 3.11+; "
+    "another version draws different bytes",
+)
 def test_the_notebooks_diagrams_are_current():
     problems = []
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
