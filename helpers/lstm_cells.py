@@ -1,8 +1,9 @@
 """Unit 03: home-made LSTM and GRU cells, copying Keras' weights into them, and checks.
 
 The notebook `03_homemade_lstm` writes the cells' equations itself (that is the lesson).
-This module keeps what surrounds them: the weights of an LSTM cell (`LSTMCellWeights`), a
-GRU cell, copying weights from Keras, comparing a cell with Keras, timing, the toy task.
+This module keeps what surrounds them: the weights of an LSTM cell (`LSTMCellWeights`) and of
+a GRU cell (`GRUCellWeights`), copying weights from Keras, comparing a cell with Keras, timing,
+the toy task.
 
 Weight layout. The lectures write a gate as `sigma(W_f . [h_(t-1), x_t] + b_f)`: one
 matrix per gate that multiplies the previous hidden state and the input stacked together.
@@ -32,7 +33,7 @@ KERAS_GRU_ORDER = ("z", "r", "h")  # update, reset, candidate
 
 
 # --------------------------------------------------------------------------------------
-# Reference cells (the solutions of the notebook's cells)
+# The cells' weights (the notebook writes their `call`)
 # --------------------------------------------------------------------------------------
 
 
@@ -73,21 +74,24 @@ class LSTMCellWeights(keras.layers.Layer):
         return {**super().get_config(), "units": self.units}
 
 
-class GRUCell(keras.layers.Layer):
-    """The GRU cell: update gate z, reset gate r, no separate cell state.
+class GRUCellWeights(keras.layers.Layer):
+    """The weights of a GRU cell in Keras' convention (`reset_after=True`), one set per gate.
 
-    `reset_after=True` is Keras' (and cuDNN's) convention: the reset gate multiplies the
-    recurrent term after the matrix product, and the candidate has two biases.
-    `reset_after=False` is the original GRU of Cho et al. (2014): r * h_(t-1) first.
+    Update gate z, reset gate r, candidate h: input weights `W_z`, `W_r`, `W_h`
+    `(input_dim, units)`, recurrent weights `U_z`, `U_r`, `U_h` `(units, units)`, biases
+    `b_z`, `b_r`, `b_h`, and `b_hh`, the second bias of the candidate that Keras adds to the
+    recurrent product before the reset gate multiplies it (cuDNN's convention). One state,
+    h. A subclass writes `call(self, x_t, states)`, the second exercise of unit 03.
     """
 
-    def __init__(self, units: int, reset_after: bool = True, **kwargs: Any) -> None:
+    reset_after = True  # Keras' default; `copy_gru_weights` refuses a GRU with False
+
+    def __init__(self, units: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if int(units) < 1:
             raise ValueError(f"units must be a positive number of hidden units, not {units}.")
         self.units = int(units)
-        self.reset_after = bool(reset_after)
-        self.state_size = self.units
+        self.state_size = self.units  # only h_t
         self.output_size = self.units
         self.last_gates: dict[str, np.ndarray] = {}
 
@@ -103,29 +107,15 @@ class GRUCell(keras.layers.Layer):
         self.b_z = add(shape=(u,), initializer="zeros", name="b_z")
         self.b_r = add(shape=(u,), initializer="zeros", name="b_r")
         self.b_h = add(shape=(u,), initializer="zeros", name="b_h")  # input side
-        if self.reset_after:
-            self.b_hh = add(shape=(u,), initializer="zeros", name="b_hh")  # recurrent side
+        self.b_hh = add(shape=(u,), initializer="zeros", name="b_hh")  # recurrent side
 
     def record_gates(self, **gates: Any) -> None:
         """Keep the gate values of this step (only in eager calls, not inside a graph)."""
         if tf.executing_eagerly():
             self.last_gates = {name: ops.convert_to_numpy(v) for name, v in gates.items()}
 
-    def call(self, x_t, states):
-        h_prev = states[0] if isinstance(states, (list, tuple)) else states
-        z = ops.sigmoid(ops.matmul(x_t, self.W_z) + ops.matmul(h_prev, self.U_z) + self.b_z)
-        r = ops.sigmoid(ops.matmul(x_t, self.W_r) + ops.matmul(h_prev, self.U_r) + self.b_r)
-        if self.reset_after:
-            recurrent = r * (ops.matmul(h_prev, self.U_h) + self.b_hh)
-        else:
-            recurrent = ops.matmul(r * h_prev, self.U_h)
-        h_tilde = ops.tanh(ops.matmul(x_t, self.W_h) + self.b_h + recurrent)
-        h = z * h_prev + (1.0 - z) * h_tilde
-        self.record_gates(update=z, reset=r, candidate=h_tilde)
-        return h, [h]
-
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "units": self.units, "reset_after": self.reset_after}
+        return {**super().get_config(), "units": self.units}
 
 
 # --------------------------------------------------------------------------------------

@@ -65,6 +65,33 @@ def lstm_call() -> dict[str, Any]:
     return {k: np.asarray(v, "float64").round(7).tolist() for k, v in values.items()}
 
 
+def gru_call() -> dict[str, Any]:
+    ns = solution_namespace(
+        "03_homemade_lstm",
+        "gru-call",
+        "import keras, numpy as np, tensorflow as tf\nfrom keras import ops\n"
+        "from helpers.lstm_cells import GRUCellWeights\n",
+    )
+    rng = np.random.default_rng(4)
+    batch, input_dim, units = 4, 3, 5
+    values = {
+        "x": rng.normal(size=(batch, input_dim)).astype("float32"),
+        "h_prev": rng.uniform(-0.9, 0.9, size=(batch, units)).astype("float32"),
+    }
+    cell = ns["HomemadeGRUCell"](units)
+    cell.build((None, input_dim))
+    for gate in "zrh":
+        values[f"W_{gate}"] = rng.normal(0, 0.6, size=(input_dim, units)).astype("float32")
+        values[f"U_{gate}"] = rng.normal(0, 0.6, size=(units, units)).astype("float32")
+        values[f"b_{gate}"] = rng.normal(0, 0.5, size=(units,)).astype("float32")
+    values["b_hh"] = rng.normal(0, 0.5, size=(units,)).astype("float32")
+    for name in [f"{p}_{g}" for g in "zrh" for p in "WUb"] + ["b_hh"]:
+        getattr(cell, name).assign(values[name])
+    h, _ = cell(values["x"], [values["h_prev"]])
+    values.update({k: v for k, v in cell.last_gates.items()}, hidden=h)
+    return {k: np.asarray(v, "float64").round(7).tolist() for k, v in values.items()}
+
+
 def described_model() -> dict[str, Any]:
     from helpers.checks.sentiment import layer_summary
 
@@ -103,6 +130,7 @@ def to_notes() -> dict[str, Any]:
 
 MAKERS: dict[str, Callable[[], dict[str, Any]]] = {
     "lstm-call": lstm_call,
+    "gru-call": gru_call,
     "described-model": described_model,
     "temperature": temperature,
     "to-notes": to_notes,

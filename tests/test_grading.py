@@ -119,6 +119,21 @@ def test_instructor_solutions_get_full_marks(unit, tmp_path):
     assert all(e.status == "right" for e in results[0].exercises), results[0].exercises
 
 
+def test_03_gru_cell_is_graded_against_the_instructor_solution(tmp_path):
+    solution = read(NOTEBOOKS / "03_homemade_lstm.ipynb")
+    right = next(c.source for c in solution.cells if answer_id(c) == "gru-call")
+    swapped = right.replace("z * h_prev + (1.0 - z) * h_tilde", "(1.0 - z) * h_prev + z * h_tilde")
+    assert swapped != right
+    for student, source in {"ann": right, "bob": swapped}.items():
+        (tmp_path / "class" / student).mkdir(parents=True)
+        nb = unit_submission("03_homemade_lstm", {"gru-call": source})
+        nbformat.write(nb, str(tmp_path / "class" / student / "03_homemade_lstm.ipynb"))
+    results, _ = grader.grade(tmp_path / "class", tmp_path / "out", jobs=2, seed=1)
+    status = {r.student: {e.id: e.status for e in r.exercises} for r in results}
+    assert status["ann"]["gru-call"] == "right" and status["bob"]["gru-call"] == "wrong"
+    assert status["ann"]["lstm-call"] == "not answered"  # the stub
+
+
 def test_sandbox_hides_the_course_and_caps_output():
     probe = exercises.PROBE_HEAD + "def probe(ns, inputs):\n    return ns['found']\n"
     answer = (

@@ -16,6 +16,11 @@ LSTMCell = solution_namespace(
     "lstm-call",
     "import keras\nfrom keras import ops\nfrom helpers.lstm_cells import LSTMCellWeights",
 )["HomemadeLSTMCell"]  # the instructor notebook's solution
+GRUCell = solution_namespace(
+    "03_homemade_lstm",
+    "gru-call",
+    "import keras\nfrom keras import ops\nfrom helpers.lstm_cells import GRUCellWeights",
+)["HomemadeGRUCell"]  # the instructor notebook's solution
 
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=(3, 6, 4)).astype("float32")
@@ -41,11 +46,24 @@ def test_lstm_cell_equals_keras(mask):
     assert all(d["size"] > 0.01 for d in diffs.values())  # real values, not all zeros
 
 
+class ResetBeforeGRU(lc.GRUCellWeights):
+    """The original GRU (reset_after=False), to test the helpers in that convention."""
+
+    reset_after = False
+
+    def call(self, x_t, states):
+        h_prev = states[0] if isinstance(states, (list, tuple)) else states
+        z = ops.sigmoid(ops.matmul(x_t, self.W_z) + ops.matmul(h_prev, self.U_z) + self.b_z)
+        r = ops.sigmoid(ops.matmul(x_t, self.W_r) + ops.matmul(h_prev, self.U_r) + self.b_r)
+        c = ops.tanh(ops.matmul(x_t, self.W_h) + ops.matmul(r * h_prev, self.U_h) + self.b_h)
+        h = z * h_prev + (1.0 - z) * c
+        return h, [h]
+
+
 @pytest.mark.parametrize("reset_after", [True, False])
 def test_gru_cell_equals_keras_in_both_conventions(reset_after):
-    diffs = lc.compare_with_keras(
-        keras_gru(reset_after=reset_after), lc.GRUCell(5, reset_after=reset_after), X, MASK
-    )
+    cell = GRUCell(5) if reset_after else ResetBeforeGRU(5)
+    diffs = lc.compare_with_keras(keras_gru(reset_after=reset_after), cell, X, MASK)
     assert "final c" not in diffs
     assert lc.matches(diffs)
 
@@ -130,17 +148,21 @@ def test_copy_needs_built_layers_with_the_same_sizes():
 def test_copy_gru_refuses_a_different_reset_after():
     layer = keras.layers.GRU(5, reset_after=True)
     layer(X)
-    cell = lc.GRUCell(5, reset_after=False)
+    cell = ResetBeforeGRU(5)
     cell.build((None, 4))
     with pytest.raises(ValueError, match="reset_after=True but the home-made cell"):
         lc.copy_gru_weights(layer, cell)
+    original = keras.layers.GRU(5, reset_after=False)
+    original(X)
+    with pytest.raises(ValueError, match="reset_after=False but the home-made cell"):
+        lc.copy_gru_weights(original, GRUCell(5))
 
 
 def test_cells_reject_bad_units():
     with pytest.raises(ValueError, match="positive number"):
         lc.LSTMCellWeights(0)
     with pytest.raises(ValueError, match="positive number"):
-        lc.GRUCell(-2)
+        lc.GRUCellWeights(-2)
 
 
 def test_cells_record_gates_only_when_eager():
@@ -233,6 +255,88 @@ def test_check_says_when_numpy_breaks_the_graph():
 
     with pytest.raises(CheckFailed, match="inside keras.layers.RNN"):
         check.lstm_call(NumpyInside)
+
+
+# --- the GRU exercise check ---------------------------------------------------------------
+
+
+def gru_variant(
+    swap_update=False, reset_before=False, no_bias="", candidate_act=ops.tanh, record=True
+):
+    """The solution's equations with one typical mistake."""
+
+    class Variant(lc.GRUCellWeights):
+        def call(self, x_t, states):
+            h_prev = states[0] if isinstance(states, (list, tuple)) else states
+            b = {
+                n: 0.0 if n == no_bias else getattr(self, n) for n in ("b_z", "b_r", "b_h", "b_hh")
+            }
+            z = ops.sigmoid(ops.matmul(x_t, self.W_z) + ops.matmul(h_prev, self.U_z) + b["b_z"])
+            r = ops.sigmoid(ops.matmul(x_t, self.W_r) + ops.matmul(h_prev, self.U_r) + b["b_r"])
+            if reset_before:
+                recurrent = ops.matmul(r * h_prev, self.U_h) + b["b_hh"]
+            else:
+                recurrent = r * (ops.matmul(h_prev, self.U_h) + b["b_hh"])
+            h_tilde = candidate_act(ops.matmul(x_t, self.W_h) + b["b_h"] + recurrent)
+            h = (1 - z) * h_prev + z * h_tilde if swap_update else z * h_prev + (1 - z) * h_tilde
+            if record:
+                self.record_gates(update=z, reset=r, candidate=h_tilde)
+            return h, [h]
+
+    return Variant
+
+
+class GRUStub(lc.GRUCellWeights):
+    def call(self, x_t, states):
+        raise NotImplementedError
+
+
+def test_gru_check_passes_on_the_solution(capsys):
+    check.gru_call(GRUCell)
+    assert capsys.readouterr().out.startswith("Passed:")
+
+
+def test_gru_check_fails_clearly_on_the_stub():
+    with pytest.raises(CheckFailed, match="GRU's call is not written yet"):
+        check.gru_call(GRUStub)
+
+
+@pytest.mark.parametrize(
+    "kwargs, named",
+    [
+        ({"swap_update": True}, r"new state h_t differs.*swapped z_t and 1 - z_t"),
+        ({"reset_before": True}, r"candidate h~_t differs.*reset h_\(t-1\) before the product"),
+        ({"no_bias": "b_z"}, r"update gate z_t differs.*left out the bias b_z"),
+        ({"no_bias": "b_r"}, r"reset gate r_t differs.*left out the bias b_r"),
+        ({"no_bias": "b_h"}, r"candidate h~_t differs.*left out the bias b_h "),
+        ({"no_bias": "b_hh"}, r"candidate h~_t differs.*left out the recurrent bias b_hh"),
+        ({"candidate_act": ops.sigmoid}, r"candidate h~_t differs.*tanh"),
+        ({"swap_update": True, "record": False}, r"new state h_t differs.*swapped"),
+    ],
+)
+def test_gru_check_names_the_typical_mistake(kwargs, named):
+    with pytest.raises(CheckFailed, match=named):
+        check.gru_call(gru_variant(**kwargs))
+
+
+def test_gru_check_says_when_numpy_breaks_the_graph():
+    class NumpyInside(GRUCell):  # right on one eager step, fails inside keras.layers.RNN
+        def call(self, x_t, states):
+            h, _ = super().call(x_t, states)
+            return np.asarray(h), [np.asarray(h)]
+
+    with pytest.raises(CheckFailed, match="inside keras.layers.RNN"):
+        check.gru_call(NumpyInside)
+
+
+def test_gru_check_wants_one_state():
+    class TwoStates(GRUCell):
+        def call(self, x_t, states):
+            h, _ = super().call(x_t, states)
+            return h, [h, h]
+
+    with pytest.raises(CheckFailed, match="one state"):
+        check.gru_call(TwoStates)
 
 
 # --- task, timing, quiz ------------------------------------------------------------------

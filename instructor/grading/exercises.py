@@ -167,6 +167,19 @@ def _lstm_inputs(rng: np.random.Generator) -> dict:
     }  # fmt: skip
 
 
+def _gru_inputs(rng: np.random.Generator) -> dict:
+    units, dim, batch = int(rng.integers(2, 6)), int(rng.integers(1, 5)), int(rng.integers(1, 5))
+    weights = {"b_hh": _normal(rng, units, scale=0.5)}
+    for gate in "zrh":
+        weights[f"W_{gate}"] = _normal(rng, dim, units, scale=0.6)
+        weights[f"U_{gate}"] = _normal(rng, units, units, scale=0.6)
+        weights[f"b_{gate}"] = _normal(rng, units, scale=0.5)
+    return {
+        "units": units, "input_dim": dim, "weights": weights,
+        "xs": _normal(rng, 3, batch, dim), "h": rng.uniform(-0.9, 0.9, (batch, units)),
+    }  # fmt: skip
+
+
 _WORDS = [
     "good", "bad", "great", "awful", "movie", "plot", "actor",
     "boring", "fun", "slow", "loved", "hated", "story", "music",
@@ -276,6 +289,22 @@ def probe(ns, inputs):
     for x in inputs["xs"]:  # two steps, the second from the first one's states
         h, states = cell(tf.constant(floats(x, "float32")), states)
         results.append([numpy(h), numpy(states[0]), numpy(states[1])])
+    return results
+"""
+_GRU = """
+def probe(ns, inputs):
+    import tensorflow as tf
+
+    cell = student(ns, "HomemadeGRUCell")(inputs["units"])
+    cell.build((None, inputs["input_dim"]))
+    for name, value in inputs["weights"].items():
+        getattr(cell, name).assign(floats(value, "float32"))
+    states = [tf.constant(floats(inputs["h"], "float32"))]
+    results = []
+    for x in inputs["xs"]:  # three steps, each from the previous one's state
+        h, states = cell(tf.constant(floats(x, "float32")), states)
+        states = list(states) if isinstance(states, (list, tuple)) else [states]
+        results.append([numpy(h), numpy(states[0])])
     return results
 """
 _MODEL = """
@@ -401,6 +430,17 @@ SPECS: list[Spec] = [
         rtol=1e-4,
         atol=1e-5,
         notebook_names=("LSTMCellWeights",),
+        **_KERAS,
+    ),  # fmt: skip
+    Spec(
+        "03_homemade_lstm",
+        "gru-call",
+        "`HomemadeGRUCell.call`",
+        _GRU,
+        _gru_inputs,
+        rtol=1e-4,
+        atol=1e-5,
+        notebook_names=("GRUCellWeights",),
         **_KERAS,
     ),  # fmt: skip
     _quiz("03_homemade_lstm"),
