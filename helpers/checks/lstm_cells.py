@@ -274,8 +274,8 @@ def _gru_diagnosis(key: str, got: Any, v: dict[str, np.ndarray]) -> str:
     if _close(got, (1 - z) * h_prev + z * h_tilde):
         return (
             "You swapped z_t and 1 - z_t: h_t = (1 - z_t) * h_(t-1) + z_t * h~_t is the "
-            "convention of some texts (and of the GRU paper), but Keras' update gate is the "
-            "part of the OLD state kept: h_t = z_t * h_(t-1) + (1 - z_t) * h~_t."
+            "convention of some texts, but Keras' update gate (like Cho et al.'s) is the part "
+            "of the OLD state kept: h_t = z_t * h_(t-1) + (1 - z_t) * h~_t."
         )
     if _close(got, h_tilde):
         return "h_t is just the candidate: mix it with the old state h_(t-1) through z_t."
