@@ -573,8 +573,9 @@ QUESTIONS = [
         prompt="Keras' GRU uses `reset_after=True` by default. What does it change?",
         choices={
             "a": "Nothing: it is another name for the same computation.",
-            "b": "The reset gate multiplies the recurrent product, r * (h W_h + b_h), with its own "
-            "recurrent bias; with the same weights the two conventions give different outputs.",
+            "b": "The reset gate multiplies the recurrent product, r_t * (h_(t-1) U_h + b_hh), "
+            "with its own recurrent bias; with the same weights the two conventions give "
+            "different outputs.",
             "c": "The update gate is applied after the candidate instead of before.",
             "d": "The state is reset to zero after every batch.",
         },

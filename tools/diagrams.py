@@ -353,10 +353,16 @@ def _frame(ax: Axes, x0: float, y0: float, x1: float, y1: float) -> None:
     )
 
 
-def _legend(ax: Axes, x: float, y: float) -> None:
-    """What the shapes inside a gated cell mean."""
-    _box(ax, x, y, 0.36, 0.26, "", SIGMA_FC, SIGMA_EC)
-    _text(ax, x + 0.3, y, "layer with weights", size=SMALL, ha="left")
+def _legend(ax: Axes, x: float, y: float, linear: bool = False) -> None:
+    """What the shapes inside a gated cell mean (`linear`: grey boxes hold the weights)."""
+    if linear:
+        _box(ax, x - 0.1, y, 0.3, 0.26, "", SIGMA_FC, SIGMA_EC)
+        _box(ax, x + 0.1, y, 0.3, 0.26, "", LINEAR_FC, LINEAR_EC)
+        _text(ax, x + 0.35, y, "with weights", size=SMALL, ha="left")
+    else:
+        _box(ax, x - 0.1, y, 0.3, 0.26, "", SIGMA_FC, SIGMA_EC)
+        _box(ax, x + 0.1, y, 0.3, 0.26, "", TANH_FC, TANH_EC)
+        _text(ax, x + 0.35, y, "layer with weights", size=SMALL, ha="left")
     _op(ax, x, y - 0.38, "×", r=0.12, size=SMALL)
     _text(ax, x + 0.3, y - 0.38, "element-wise", size=SMALL, ha="left")
 
@@ -502,7 +508,7 @@ def draw_gru_cell() -> Figure:
     _op(ax, xw, yR, "+")
     _arrow(ax, [(xw, yG + 0.21), (xw, yR - 0.17)])
     _arrow(ax, [(xw + 0.17, yR), (xh - 0.33, yR)])
-    _gate(ax, xh, yR, "tanh")
+    _box(ax, xh, yR, 0.66, 0.42, "$\\tanh$", "white", TANH_EC, size=FONT)  # weights: grey boxes
     _arrow(ax, [(xh, yR + 0.21), (xh, yZ - 0.17)])
     _text(ax, xh + 0.12, (yR + yZ) / 2 + 0.02, "$\\tilde h_t$", ha="left")
 
@@ -513,7 +519,7 @@ def draw_gru_cell() -> Figure:
     ):
         _text(ax, x, 1.05, name, size=SMALL, weight="bold")
         _text(ax, x, 0.52, role, size=SMALL, color=MUTED)
-    _legend(ax, 8.1, 0.95)
+    _legend(ax, 8.1, 0.95, linear=True)
     _text(
         ax,
         5.5,
