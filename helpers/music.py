@@ -30,6 +30,11 @@ STEP_QUARTERS = 0.25  # one grid step = a sixteenth note
 STEPS_PER_BAR = 16  # in 4/4
 CACHE_VERSION = 1
 NOTE_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+# Each voice's lowest and highest MIDI pitch in the whole corpus (S, A, T, B): the ranges a
+# composed chorale must keep to.
+VOICE_RANGES = ((57, 81), (53, 74), (48, 69), (36, 64))
+MIN_CHORALE_STEPS = 64  # a chorale of your own: at least four bars
+COPY_STEPS = 32  # more than two bars identical with a training chorale counts as a copy
 
 
 # ----------------------------------------------------------------------------- corpus
@@ -475,6 +480,35 @@ def transpose(grid: np.ndarray, semitones: int) -> np.ndarray | None:
     return moved.astype(np.int16)
 
 
+def longest_shared_run(grid: Any, others: Sequence[np.ndarray]) -> tuple[int, int, int, int]:
+    """The longest run of consecutive steps (all four voices equal) that `grid` shares with
+    any grid in `others`: (length, index of that grid, start in `grid`, start in the other).
+    (0, -1, 0, 0) when no step is shared."""
+    grid = _check_grid(grid).astype(np.int64)
+    if not len(others):
+        return 0, -1, 0, 0
+
+    def rows(g: np.ndarray) -> np.ndarray:  # one integer per step (pitches are below 128)
+        g = _check_grid(g).astype(np.int64)
+        return ((g[:, 0] * 128 + g[:, 1]) * 128 + g[:, 2]) * 128 + g[:, 3]
+
+    pieces, owner, offset = [], [], []
+    for i, other in enumerate(others):  # one long sequence, a unique separator after each grid
+        pieces += [rows(other), np.array([-1 - i])]
+        owner += [i] * (len(other) + 1)
+        offset += list(range(len(other) + 1))
+    flat, owner, offset = np.concatenate(pieces), np.array(owner), np.array(offset)
+    run = np.zeros(len(flat), np.int64)
+    best = (0, -1, 0, 0)
+    for t, row in enumerate(rows(grid)):
+        run = np.r_[1, run[:-1] + 1] * (flat == row)  # run ending at (t, j)
+        j = int(run.argmax())
+        if run[j] > best[0]:
+            n = int(run[j])
+            best = (n, int(owner[j]), t - n + 1, int(offset[j]) - n + 1)
+    return best
+
+
 # ----------------------------------------------------------------------------- sampling
 
 
@@ -489,6 +523,55 @@ def sample(probabilities: Any, temperature: float, rng: np.random.Generator) -> 
     logits = np.log(np.maximum(np.asarray(probabilities, dtype=np.float64), 1e-300))
     gumbel = -np.log(-np.log(rng.uniform(1e-300, 1.0, size=logits.shape)))
     return np.argmax(logits / temperature + gumbel, axis=-1)
+
+
+def build_chorale_lstm(units: int = 16, embed: int = 4, *, seed: int = 0) -> dict[str, Any]:
+    """A small untrained model with the architecture and calling conventions of the unit's
+    notebook, for tests and grading: `context` (tokens -> h at every step, final h, c),
+    `heads` ((batch, T, units) h and the next chord -> (batch, T, 4, VOCAB)), `model` (the two
+    together, as trained) and `lstm_step` ((last 4 chords, h, c) -> new h, c). The output
+    layers get large random weights, so that the distributions are far from uniform."""
+    import keras
+    from keras import layers
+
+    keras.utils.set_random_seed(seed)
+    history = keras.Input(shape=(None, 4), dtype="int32")
+    embedding = layers.Embedding(VOCAB, embed)
+    to_frames = layers.Reshape((-1, 4 * embed))
+    conv = layers.Conv1D(8, 4, padding="causal", activation="relu")
+    lstm = layers.LSTM(units, return_sequences=True, return_state=True)
+    h_seq, h_end, c_end = lstm(conv(to_frames(embedding(history))))
+    context = keras.Model(history, [h_seq, h_end, c_end])
+    h_in = keras.Input(shape=(None, units))
+    next_chord = keras.Input(shape=(None, 4), dtype="int32")
+    known = embedding(next_chord)
+    outputs = []
+    for v in range(4):
+        z = layers.Concatenate()([h_in, *(known[:, :, u, :] for u in range(v))]) if v else h_in
+        out = layers.Dense(VOCAB, activation="softmax")
+        outputs.append(out(layers.Dense(8, activation="tanh")(z)))
+        kernel, bias = out.get_weights()
+        out.set_weights([np.random.default_rng(seed + v).normal(0, 25, kernel.shape), bias])
+    heads = keras.Model([h_in, next_chord], keras.ops.stack(outputs, axis=2))
+    model = keras.Model([history, next_chord], heads([context(history)[0], next_chord]))
+    recent = keras.Input(shape=(4, 4), dtype="int32")
+    h_prev, c_prev = keras.Input(shape=(units,)), keras.Input(shape=(units,))
+    x_new = conv(to_frames(embedding(recent)))[:, -1:, :]
+    _, h_new, c_new = lstm(x_new, initial_state=[h_prev, c_prev])
+    lstm_step = keras.Model([recent, h_prev, c_prev], [h_new, c_new])
+    return {"context": context, "heads": heads, "model": model, "lstm_step": lstm_step}
+
+
+def random_chorale(rng: np.random.Generator, steps: int) -> np.ndarray:
+    """A (steps, 4) grid of random notes held for 1-4 steps, each voice in its range."""
+    grid = np.zeros((steps, 4), np.int16)
+    for v, (low, high) in enumerate(VOICE_RANGES):
+        t = 0
+        while t < steps:
+            length = int(rng.integers(1, 5))
+            grid[t : t + length, v] = rng.integers(low, high + 1)
+            t += length
+    return grid
 
 
 # ----------------------------------------------------------------------------- notes, MIDI, audio

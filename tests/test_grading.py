@@ -173,3 +173,26 @@ def test_units_are_detected_and_rows_join_per_student():
     marks, notes = report.by_student([a, b])["s"]
     assert len(marks) == 3 and notes == ["b.ipynb: unreadable"]
     assert report.columns([a, b])[-1] == ("05_time_series:quiz", 4)
+
+
+def test_music_exercises_name_typical_mistakes(tmp_path):
+    """07: a step that resets the state each time, and a 'chorale' copied from training."""
+    nb = read(NOTEBOOKS / "07_music_composition.ipynb")
+    step = next(c.source for c in nb.cells if answer_id(c) == "compose-step")
+    reset = step.replace("lstm_step([recent, h, c]", "lstm_step([recent, 0 * h, 0 * c]")
+    assert reset != step
+    copied = (
+        'my_chorale = chorales.by_name(split["train"][0])\n'
+        'my_midi = music.notes_to_midi(grid_to_notes(my_chorale, STEP_SECONDS), "bach.mid")'
+    )
+    folder = tmp_path / "class" / "eve"
+    folder.mkdir(parents=True)
+    submission = unit_submission(
+        "07_music_composition", {"compose-step": reset, "own-chorale": copied}
+    )
+    nbformat.write(submission, str(folder / "07_music_composition.ipynb"))
+    results, _ = grader.grade(tmp_path / "class", tmp_path / "out", jobs=2, seed=1)
+    marks = {e.id: e for e in results[0].exercises}
+    assert marks["compose-step"].status == "wrong"
+    assert marks["own-chorale"].status == "wrong"
+    assert "steps in a row" in marks["own-chorale"].message

@@ -338,3 +338,161 @@ def test_sampled_music_round_trips_through_midi(tmp_path):
     grid[-1] = np.maximum(grid[-1], music.LOWEST)  # end on sounding notes (MIDI stores no silence)
     path = music.notes_to_midi(grid_to_notes(grid, 0.15), tmp_path / "composed.mid")
     np.testing.assert_array_equal(music.read_midi_grid(path, 0.15), grid)
+
+
+# ----------------------------------------------------------------------------- composing step
+
+
+@pytest.fixture(scope="module")
+def small_model():
+    return music.build_chorale_lstm(units=8, embed=3, seed=1)
+
+
+def step_solution(small_model):
+    """The instructor notebook's compose_step, on the small model's layers."""
+    ns = solution_namespace(
+        "07_music_composition", "compose-step", "import numpy as np\nfrom helpers import music"
+    )
+    ns.update(lstm_step=small_model["lstm_step"], heads=small_model["heads"])
+    return ns["compose_step"]
+
+
+def test_build_chorale_lstm_step_equals_the_full_run(small_model):
+    tokens = music.encode(music.random_chorale(np.random.default_rng(0), 10))[None]
+    h_seq, h, c = (np.asarray(x) for x in small_model["context"](tokens[:, :-1]))
+    h_next, _ = small_model["lstm_step"]([tokens[:, -4:], h, c])
+    full = np.asarray(small_model["context"](tokens)[0])
+    np.testing.assert_allclose(np.asarray(h_next), full[:, -1], atol=1e-5)
+    probs = np.asarray(small_model["model"]((tokens[:, :-1], tokens[:, 1:])))
+    assert probs.shape == (1, 9, 4, music.VOCAB)
+    assert probs.max() > 0.3  # large output weights: far from uniform
+
+
+def test_random_chorale_keeps_every_voice_in_range():
+    grid = music.random_chorale(np.random.default_rng(3), 50)
+    assert grid.shape == (50, 4)
+    for v, (low, high) in enumerate(music.VOICE_RANGES):
+        assert low <= grid[:, v].min() and grid[:, v].max() <= high
+
+
+def test_voice_ranges_hold_the_corpus():
+    chorales = music.load_chorales(limit=20)
+    notes = np.concatenate(chorales.grids)
+    for v, (low, high) in enumerate(music.VOICE_RANGES):
+        sung = notes[:, v][notes[:, v] > 0]
+        assert low <= sung.min() and sung.max() <= high
+
+
+def test_longest_shared_run_finds_the_copied_passage():
+    rng = np.random.default_rng(4)
+    others = [music.random_chorale(rng, 40) for _ in range(3)]
+    grid = music.random_chorale(rng, 30)
+    grid[10:22] = others[2][5:17]
+    assert music.longest_shared_run(grid, others) == (12, 2, 10, 5)
+    assert music.longest_shared_run(grid, []) == (0, -1, 0, 0)
+    assert music.longest_shared_run(others[1], others)[:3] == (40, 1, 0)
+
+
+def test_check_compose_step_passes_on_the_solution(small_model, capsys):
+    check.compose_step(step_solution(small_model), small_model["context"], small_model["model"])
+    assert capsys.readouterr().out.startswith("Passed:")
+
+
+def wrong_steps(small_model):
+    """Typical mistakes, each made from the solution."""
+    right = step_solution(small_model)
+    lstm_step, heads = small_model["lstm_step"], small_model["heads"]
+
+    def stub(recent, h, c, temperature, rng):
+        raise NotImplementedError
+
+    def fresh_state(recent, h, c, temperature, rng):
+        return right(recent, np.zeros_like(h), np.zeros_like(c), temperature, rng)
+
+    def old_state(recent, h, c, temperature, rng):
+        chord, probs, _, _ = right(recent, h, c, temperature, rng)
+        return chord, probs, h, c
+
+    def no_temperature(recent, h, c, temperature, rng):
+        return right(recent, h, c, 1.0, rng)
+
+    def greedy(recent, h, c, temperature, rng):
+        return right(recent, h, c, 1e-6, rng)
+
+    def not_reading(recent, h, c, temperature, rng):
+        chord = np.zeros((len(recent), 1, 4), "int32")
+        probs = np.zeros((len(recent), 4, music.VOCAB))
+        for v in range(4):
+            probs[:, v] = np.asarray(heads([h[:, None], chord]))[:, 0, v]
+            chord[:, 0, v] = music.sample(probs[:, v], temperature, rng)
+        h, c = map(np.asarray, lstm_step([recent, h, c]))
+        return chord[:, 0], probs, h, c
+
+    def blind_heads(recent, h, c, temperature, rng):
+        h, c = map(np.asarray, lstm_step([recent, h, c]))
+        probs = np.asarray(heads([h[:, None], np.zeros((len(h), 1, 4), "int32")]))[:, 0]
+        return music.sample(probs, temperature, rng), probs, h, c
+
+    def oldest_first(recent, h, c, temperature, rng):
+        return right(recent[:, ::-1], h, c, temperature, rng)
+
+    return {
+        "not written yet": stub,
+        "does not carry the state": fresh_state,
+        "the ones you were given": old_state,
+        "temperature is not applied": no_temperature,
+        "instead of taking the argmax": greedy,
+        "without reading the newest chord": not_reading,
+        "notes already drawn": blind_heads,
+        "newest last": oldest_first,
+    }
+
+
+def test_check_compose_step_names_typical_mistakes(small_model):
+    for message, step in wrong_steps(small_model).items():
+        with pytest.raises(CheckFailed, match=message):
+            check.compose_step(step, small_model["context"], small_model["model"])
+
+
+# ----------------------------------------------------------------------------- own chorale
+
+
+def write_chorale(grid, path):
+    return music.notes_to_midi(grid_to_notes(grid, 0.15), path)
+
+
+def test_check_own_chorale_passes_and_plays(tmp_path, capsys):
+    rng = np.random.default_rng(6)
+    train = {f"bwv{i}": music.random_chorale(rng, 80) for i in range(4)}
+    mine = music.random_chorale(rng, 70)
+    mine[-1] = np.maximum(mine[-1], 1)  # (random_chorale never rests)
+    path = write_chorale(mine, tmp_path / "mine.mid")
+    assert check.chorale_problems(path, train, 0.15) == []
+    check.own_chorale(path, train, 0.15)
+    out = capsys.readouterr().out
+    assert out.startswith("Passed:") and "70 steps" in out and "Audio" in out
+
+
+def test_check_own_chorale_says_what_is_wrong(tmp_path):
+    rng = np.random.default_rng(7)
+    train = [music.random_chorale(rng, 80) for _ in range(3)]
+    mine = music.random_chorale(rng, 70)
+    with pytest.raises(CheckFailed, match="not written yet"):
+        check.own_chorale(None, train, 0.15)
+    (tmp_path / "junk.mid").write_text("not midi")
+    with pytest.raises(CheckFailed, match="pretty_midi cannot read"):
+        check.own_chorale(tmp_path / "junk.mid", train, 0.15)
+    with pytest.raises(CheckFailed, match="needs at least 64"):
+        check.own_chorale(write_chorale(mine[:40], tmp_path / "short.mid"), train, 0.15)
+    high_bass = mine.copy()
+    high_bass[20:24, 3] = 72
+    with pytest.raises(CheckFailed, match="the bass sings C5 at step 20, outside its range"):
+        check.own_chorale(write_chorale(high_bass, tmp_path / "bass.mid"), train, 0.15)
+    copy = mine.copy()
+    copy[10:50] = train[1][0:40]
+    with pytest.raises(CheckFailed, match="steps 10-49 are the same as steps 0-39 of training"):
+        check.own_chorale(write_chorale(copy, tmp_path / "copy.mid"), train, 0.15)
+    silent_alto = mine.copy()
+    silent_alto[:, 1] = 0
+    with pytest.raises(CheckFailed, match="3 tracks, not 4.*all four must sing"):
+        check.own_chorale(write_chorale(silent_alto, tmp_path / "alto.mid"), train, 0.15)

@@ -253,6 +253,23 @@ def _temperature_inputs(rng: np.random.Generator) -> dict:
     return {"cases": cases}
 
 
+def _compose_step_inputs(rng: np.random.Generator) -> dict:
+    from helpers.music import encode, random_chorale
+
+    batch, start = int(rng.integers(1, 4)), int(rng.integers(5, 10))
+    seed = np.stack([encode(random_chorale(rng, start)) for _ in range(batch)])
+    return {"seed": int(rng.integers(0, 2**31)), "tokens": seed, "steps": int(rng.integers(3, 6))}
+
+
+def compare_problems(got: object, want: object, spec: Spec) -> str | None:
+    """Rule checks run in the sandbox: a list of problems in plain words, [] when none."""
+    if got == want:
+        return None
+    if isinstance(got, list) and got and all(isinstance(p, str) for p in got):
+        return got[0]
+    return f"the rules gave {str(got)[:120]}, expected none broken"
+
+
 # --------------------------------------------------------------------------- probes
 
 _RNN_STEP = """
@@ -401,6 +418,82 @@ def probe(ns, inputs):
     f = student(ns, "apply_temperature")
     return [floats(f(floats(c["probabilities"]), c["temperature"])) for c in inputs["cases"]]
 """
+_COMPOSE_STEP = """
+def probe(ns, inputs):
+    from helpers import music
+
+    small = music.build_chorale_lstm(units=8, embed=3, seed=inputs["seed"] % 1000)
+    ns.update(lstm_step=small["lstm_step"], heads=small["heads"], music=music)
+    step = student(ns, "compose_step")
+    tokens = np.asarray(inputs["tokens"], dtype="int32")
+    _, h, c = (numpy(x) for x in small["context"](tokens[:, :-1]))
+    results = []
+    for k in range(inputs["steps"]):  # temperature 1e-6: every draw is the top note
+        chord, probs, h, c = step(tokens[:, -4:], h, c, 1e-6, np.random.default_rng(k))
+        chord, h, c = numpy(chord).astype("int32"), numpy(h), numpy(c)
+        tokens = np.concatenate([tokens, chord[:, None]], axis=1)
+        results.append([floats(chord), numpy(probs)])
+    return results
+"""
+# Stand-ins for what the notebook defines before the answer: a few random "chorales", their
+# split, a composer that continues a seed at random in the voices' ranges, and a MIDI folder
+# in the sandbox. The answer runs with them; the probe applies the check's rules to its file.
+_OWN_CHORALE_PRELUDE = (
+    NUMPY_PRELUDE
+    + """
+from pathlib import Path as _Path
+import zlib as _zlib
+
+from helpers import music
+
+music.output_dir = lambda: _Path.cwd() / "music"
+SEED_STEPS, STEP_SECONDS = 32, 0.15
+
+
+class _Chorales:
+    names = [f"bwv{100 + i}.6" for i in range(20)]
+
+    def by_name(self, name):
+        rng = np.random.default_rng(_zlib.crc32(str(name).encode()))
+        return music.random_chorale(rng, 64 + int(rng.integers(0, 40)))
+
+
+chorales = _Chorales()
+split = {"train": chorales.names[:12], "valid": chorales.names[12:16], "test": chorales.names[16:]}
+sets = {part: [chorales.by_name(n) for n in names] for part, names in split.items()}
+
+
+def compose(seed_grid, steps, temperature, rng):
+    if not temperature > 0:
+        raise ValueError(f"temperature must be positive, not {temperature}.")
+    new = music.random_chorale(rng, int(steps))
+    grid = np.concatenate([np.asarray(seed_grid, dtype=np.int16), new])
+    return grid, np.zeros((int(steps), 4, music.VOCAB)), np.zeros((int(steps), 8))
+
+
+def grid_to_notes(grid, step_seconds):
+    notes = []
+    for voice in range(grid.shape[1]):
+        start = 0
+        for t in range(1, len(grid) + 1):
+            if t == len(grid) or grid[t, voice] != grid[start, voice]:
+                if grid[start, voice]:
+                    notes.append((voice, int(grid[start, voice]), start * step_seconds,
+                                  t * step_seconds))
+                start = t
+    return notes
+"""
+)
+_OWN_CHORALE = """
+def probe(ns, inputs):
+    from helpers.checks.music import chorale_problems
+
+    path = student(ns, "my_midi")
+    if path is None:
+        raise NotImplementedError("my_midi is None")
+    chorales, split = ns["chorales"], ns["split"]
+    return chorale_problems(path, {n: chorales.by_name(n) for n in split["train"]}, 0.15)
+"""
 _QUIZ = """
 def probe(ns, inputs):
     answers = ns.get("answers")
@@ -494,6 +587,24 @@ SPECS: list[Spec] = [
         _temperature_inputs,
         rtol=1e-5,
         atol=1e-7,
+    ),  # fmt: skip
+    Spec(
+        "07_music_composition",
+        "compose-step",
+        "`compose_step`",
+        _COMPOSE_STEP,
+        _compose_step_inputs,
+        rtol=1e-4,
+        atol=1e-5,
+        **_KERAS,
+    ),  # fmt: skip
+    Spec(
+        "07_music_composition",
+        "own-chorale",
+        "your chorale (`my_midi`)",
+        _OWN_CHORALE,
+        prelude=_OWN_CHORALE_PRELUDE,
+        compare=compare_problems,
     ),  # fmt: skip
     _quiz("07_music_composition"),
 ]
