@@ -374,6 +374,35 @@ def improvement_percent(best_baseline: float, model: float) -> float:
     return 100.0 * (best_baseline - model) / best_baseline
 
 
+def hour_ranges(mask: Sequence[bool]) -> str:
+    """The positions where `mask` is True, counted from 1 (hours ahead), as ranges:
+    [T, T, F, T] -> "1-2, 4"; "none" where no value is True."""
+    mask = np.asarray(mask, dtype=bool)
+    if mask.ndim != 1:
+        raise ValueError(f"mask should be 1-D (one value per horizon), got shape {mask.shape}.")
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(int), [0]])))
+    parts = [
+        f"{start + 1}" if stop - start == 1 else f"{start + 1}-{stop}"
+        for start, stop in zip(edges[::2], edges[1::2], strict=True)
+    ]
+    return ", ".join(parts) if parts else "none"
+
+
+def daily_bias(
+    times: pd.DatetimeIndex, truth: np.ndarray, forecasts: Mapping[str, np.ndarray]
+) -> pd.DataFrame:
+    """Per (UTC) day: the true mean and each forecast's mean error, forecast - truth
+    (negative: the forecast was too cold)."""
+    truth = np.asarray(truth, dtype="float64")
+    if len(times) != len(truth) or any(len(f) != len(truth) for f in forecasts.values()):
+        raise ValueError("times, truth and every forecast must have the same length.")
+    table = {"truth (mean)": truth}
+    table.update({name: np.asarray(f, "float64") - truth for name, f in forecasts.items()})
+    frame = pd.DataFrame(table, index=pd.DatetimeIndex(times))
+    days = frame.groupby(frame.index.strftime("%d %b")).mean()
+    return days.loc[list(dict.fromkeys(frame.index.strftime("%d %b")))]
+
+
 # ---------------------------------------------------------------- stock prices
 
 
@@ -532,6 +561,41 @@ def detected_events(flagged: np.ndarray, anomalies: Sequence[Anomaly]) -> dict[s
     return out
 
 
+def compare_rates(
+    what: str, a: tuple[str, float, int], b: tuple[str, float, int], unit: str = "hours"
+) -> str:
+    """One sentence comparing two rates (precision or recall of two detectors), each given
+    as (name, rate, number of {unit} it is measured on). The standard error of a rate p
+    measured on n items is sqrt(p (1 - p) / n); a difference within two standard errors
+    of the difference could be luck. (Neighbouring hours are not independent, so this
+    is, if anything, too generous.)"""
+    (name_a, p_a, n_a), (name_b, p_b, n_b) = a, b
+    if min(n_a, n_b) < 0 or not (0 <= p_a <= 1 and 0 <= p_b <= 1):
+        raise ValueError("rates must lie in [0, 1] and counts must not be negative.")
+    head = f"{what}: {name_a} {p_a:.2f} ({n_a} {unit}), {name_b} {p_b:.2f} ({n_b} {unit})"
+    if min(n_a, n_b) == 0:
+        return f"{head}: no comparison, one rate is measured on no {unit}"
+    error = float(np.sqrt(p_a * (1 - p_a) / n_a + p_b * (1 - p_b) / n_b))
+    if abs(p_a - p_b) > 2 * error:
+        higher = name_a if p_a > p_b else name_b
+        return f"{head}: {higher} higher, by more than 2 standard errors ({error:.2f})"
+    return f"{head}: a difference within 2 standard errors ({error:.2f}), could be luck"
+
+
+def busiest_days(times: pd.DatetimeIndex, mask: np.ndarray, n: int = 3) -> str:
+    """The `n` (UTC) days with the most True values of `mask`, as "21 Dec: 9 h, ...",
+    and how many of all True values they hold."""
+    mask = np.asarray(mask, dtype=bool)
+    if len(times) != len(mask):
+        raise ValueError(f"{len(times)} times but {len(mask)} mask values.")
+    if not mask.any():
+        return "none"
+    counts = pd.Series(pd.DatetimeIndex(times)[mask].strftime("%d %b")).value_counts(sort=False)
+    top = counts.sort_values(ascending=False, kind="stable").head(n)
+    days = ", ".join(f"{day}: {count} h" for day, count in top.items())
+    return f"{days} ({top.sum()} of {mask.sum()})"
+
+
 # ---------------------------------------------------------------- plots
 
 
@@ -639,9 +703,10 @@ def plot_mae_by_horizon(curves: Mapping[str, np.ndarray], unit: str = "°F", spl
         ax.plot(np.arange(1, len(values) + 1), values, style, marker=".", label=name)
     ax.set_xlabel("hours ahead")
     ax.set_ylabel(f"{split} MAE ({unit})")
-    ax.set_title("How the error grows with the horizon")
-    ax.legend()
+    ax.set_title("How the error changes with the horizon")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: the curves stay visible
     ax.grid(alpha=0.3)
+    fig.tight_layout()
     return ax
 
 
@@ -676,12 +741,18 @@ def plot_anomalies(
     scores: np.ndarray,
     threshold: float,
     unit: str = "°F",
+    name: str = "autoencoder",
+    other_flags: Mapping[str, np.ndarray] | None = None,
 ):
-    """Top: the corrupted series, injected faults shaded, flagged hours in red.
-    Bottom: the anomaly score and the threshold."""
+    """Top: the corrupted series, injected faults shaded, the hours flagged by the scored
+    detector (`name`) as red dots and those of `other_flags` (name -> mask) as rows of
+    ticks below the series. Bottom: the anomaly score and the threshold."""
     import matplotlib.pyplot as plt
 
     flagged = scores > threshold
+    other_flags = dict(other_flags or {})
+    if any(len(m) != len(observed) for m in other_flags.values()):
+        raise ValueError("every mask of other_flags needs one value per time step.")
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 6), sharex=True)
     top.plot(times, observed, lw=0.7, color="C0", label="observed (with injected faults)")
     edges = np.flatnonzero(np.diff(np.concatenate([[0], labels.astype(int), [0]])))
@@ -694,13 +765,19 @@ def plot_anomalies(
             alpha=0.35,
             label="injected" if i == 0 else None,
         )
-    top.plot(times[flagged], observed[flagged], "r.", markersize=5, label="flagged")
+    top.plot(times[flagged], observed[flagged], "r.", markersize=5, label=f"flagged: {name}")
+    low, span = np.nanmin(observed), np.nanmax(observed) - np.nanmin(observed)
+    for i, (other, mask) in enumerate(other_flags.items()):
+        mask = np.asarray(mask, bool)
+        row = np.full(mask.sum(), low - (0.08 + 0.07 * i) * span)
+        top.plot(times[mask], row, "|", color=f"C{3 + i}", markersize=8, label=f"flagged: {other}")
     top.set_ylabel(f"temperature ({unit})")
-    top.legend(ncols=3, loc="upper right")
+    top.legend(ncols=2, loc="upper right", fontsize="small")
     top.grid(alpha=0.3)
-    bottom.plot(times, scores, lw=0.7, color="C2", label="anomaly score")
+    bottom.plot(times, scores, lw=0.7, color="C2", label=f"anomaly score ({name})")
     bottom.axhline(threshold, color="red", ls="--", label=f"threshold {threshold:.2f}")
     bottom.set_ylabel(f"reconstruction error ({unit})")
+    bottom.set_xlabel("time (UTC)")
     bottom.legend(loc="upper right")
     bottom.grid(alpha=0.3)
     fig.tight_layout()
@@ -719,14 +796,28 @@ def plot_stock(
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4), gridspec_kw={"width_ratios": [2, 1]})
     left.plot(days, truth, color="black", lw=2, label="truth")
+    low, high = float(np.min(truth)), float(np.max(truth))
+    margin = 0.25 * (high - low)
+    off_scale = []
     for i, (name, values) in enumerate(forecasts.items()):
-        if name == "random walk":  # drawn on top, dashed: it hides under forecasts close to it
-            left.plot(days, values, "--", lw=1.5, color=f"C{i}", zorder=5, label=name)
-        else:
-            left.plot(days, values, lw=1, color=f"C{i}", label=name)
+        values = np.asarray(values, dtype="float64")
+        if np.median(values) < low - margin or np.median(values) > high + margin:
+            off_scale.append(f"{name} (mean {values.mean():.0f})")  # would squeeze the axis
+        elif name == "random walk":  # thin and dashed on top: forecasts close to it show
+            left.plot(days, values, "--", lw=1.2, color=f"C{i}", zorder=5, label=name)
+        else:  # wide and pale underneath
+            left.plot(days, values, lw=4, alpha=0.5, color=f"C{i}", label=name)
+    left.set_ylim(low - margin, high + margin)
+    if off_scale:
+        left.set_title(
+            "Next-day forecasts, last test days\noff the scale, not drawn: "
+            + (", ".join(off_scale)),
+            fontsize="medium",
+        )
+    else:
+        left.set_title("Next-day forecasts, last test days")
     left.set_xlabel("business day")
     left.set_ylabel("DAX (index points)")
-    left.set_title("Next-day forecasts, last test days")
     left.legend()
     left.grid(alpha=0.3)
     right.scatter(100 * actual_returns, 100 * predicted_returns, s=6, alpha=0.5)
@@ -758,13 +849,13 @@ QUESTIONS = [
     Question(
         id="q2",
         prompt="Forecasting 24 hours ahead, persistence and seasonal naive (same hour the day "
-        "before) print exactly the same test MAE. Why?",
+        "before) print exactly the same validation MAE. Why?",
         choices={
             "a": "Both are poor forecasts, so their errors happen to be about equal.",
             "b": "The seasonal naive forecast is computed with a bug.",
             "c": "24 hours before the target is the window's last hour: both forecasts are "
             "the value now, the same forecast.",
-            "d": "The test months have no daily cycle.",
+            "d": "The validation months have no daily cycle.",
         },
     ),
     Question(

@@ -397,3 +397,91 @@ def test_check_persistence_mae(capsys):
     ):
         with pytest.raises(CheckFailed, match=message):
             check.persistence_mae(wrong, temps)
+
+
+def test_check_persistence_mae_names_the_series(capsys):
+    temps = np.arange(60.0)
+
+    def solution(t, h):
+        return np.mean(np.abs(np.asarray(t)[h:] - np.asarray(t)[:-h]))
+
+    check.persistence_mae(solution, temps, name="the validation temperatures")
+    assert "the validation temperatures is 24.00" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- reading the results
+
+
+def test_hour_ranges():
+    assert ts.hour_ranges([True, True, False, True]) == "1-2, 4"
+    assert ts.hour_ranges([False, False]) == "none"
+    assert ts.hour_ranges(np.arange(24) >= 9) == "10-24"
+    with pytest.raises(ValueError, match="1-D"):
+        ts.hour_ranges(np.ones((2, 2), bool))
+
+
+def test_daily_bias():
+    times = pd.date_range("2013-12-21", periods=48, freq="h", tz="UTC")
+    truth = np.r_[np.full(24, 50.0), np.full(24, 40.0)]
+    table = ts.daily_bias(
+        times, truth, {"cold": truth - 10, "late": np.r_[truth[:24], 42 + 0 * truth[24:]]}
+    )
+    assert list(table.index) == ["21 Dec", "22 Dec"]
+    assert table.loc["21 Dec", "truth (mean)"] == 50
+    assert table["cold"].tolist() == [-10, -10]
+    assert table["late"].tolist() == [0, 2]
+    with pytest.raises(ValueError, match="same length"):
+        ts.daily_bias(times, truth, {"short": truth[:5]})
+
+
+def test_compare_rates():
+    clear = ts.compare_rates("recall", ("rule", 0.47, 132), ("net", 0.18, 132))
+    assert "rule higher, by more than 2 standard errors" in clear
+    close = ts.compare_rates("precision", ("rule", 0.67, 92), ("net", 0.62, 39))
+    assert "could be luck" in close and "(39 hours)" in close
+    assert "no comparison" in ts.compare_rates("precision", ("rule", 0.0, 0), ("net", 0.5, 3))
+    with pytest.raises(ValueError, match="negative"):
+        ts.compare_rates("precision", ("rule", 0.5, -1), ("net", 0.5, 3))
+
+
+def test_busiest_days():
+    times = pd.date_range("2013-12-21", periods=72, freq="h", tz="UTC")
+    mask = np.zeros(72, bool)
+    mask[[1, 2, 3, 30, 50, 51]] = True
+    assert ts.busiest_days(times, mask, n=2) == "21 Dec: 3 h, 23 Dec: 2 h (5 of 6)"
+    assert ts.busiest_days(times, np.zeros(72, bool)) == "none"
+    with pytest.raises(ValueError, match="mask values"):
+        ts.busiest_days(times, mask[:5])
+
+
+def test_plots_of_results_draw(monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    times = pd.date_range("2013-11-06", periods=100, freq="h", tz="UTC")
+    observed = 40 + np.sin(np.arange(100) / 4)
+    labels = np.zeros(100, bool)
+    labels[10:20] = True
+    scores = np.abs(np.cos(np.arange(100.0)))
+    top, bottom = ts.plot_anomalies(
+        times, observed, labels, scores, 0.9, other_flags={"neighbour rule": labels}
+    )
+    assert "flagged: neighbour rule" in top.get_legend_handles_labels()[1]
+    assert bottom.get_xlabel() == "time (UTC)"
+    with pytest.raises(ValueError, match="other_flags"):
+        ts.plot_anomalies(times, observed, labels, scores, 0.9, other_flags={"x": labels[:3]})
+    truth = 3000 + np.arange(30.0)
+    left, _ = ts.plot_stock(
+        np.arange(30),
+        truth,
+        {"random walk": truth - 1, "LSTM on prices": truth + 1500},
+        np.zeros(30),
+        np.zeros(30),
+    )
+    assert "LSTM on prices" in left.get_title()
+    assert left.get_ylim()[1] < 3100
+    ax = ts.plot_mae_by_horizon({"persistence": np.arange(1.0, 25)})
+    assert ax.get_legend() is not None
+    plt.close("all")

@@ -78,12 +78,15 @@ def _persistence_mae(temperatures: np.ndarray, horizon: int) -> float:
     return float(np.mean(np.abs(_persistence_errors(temperatures, horizon))))
 
 
-def persistence_mae(persistence_mae: Callable, temperatures: np.ndarray) -> None:
-    """Exercise `baseline-mae`: the persistence forecast's MAE at a horizon, by hand."""
+def persistence_mae(
+    persistence_mae: Callable, temperatures: np.ndarray, name: str = "the training temperatures"
+) -> None:
+    """Exercise `baseline-mae`: the persistence forecast's MAE at a horizon, by hand, on a
+    toy series and on `temperatures` (described as `name` in the messages)."""
     toy = np.array([10.0, 12.0, 11.0, 15.0, 14.0, 9.0])
     for series, horizon, label in (
         (toy, 2, "the toy series [10, 12, 11, 15, 14, 9]"),
-        (np.asarray(temperatures), 24, "the test temperatures"),
+        (np.asarray(temperatures), 24, name),
     ):
         got = call_student(persistence_mae, series, horizon, what="persistence_mae")
         try:
@@ -104,7 +107,4 @@ def persistence_mae(persistence_mae: Callable, temperatures: np.ndarray) -> None
                 f"t[horizon:] with t[:-horizon]."
             )
         fail(f"on {label} with horizon {horizon} you got {got:.4f}, expected {expected:.4f}.")
-    passed(
-        "persistence MAE at 24 h on the test temperatures is "
-        f"{_persistence_mae(temperatures, 24):.2f} °F."
-    )
+    passed(f"persistence MAE at 24 h on {name} is {_persistence_mae(temperatures, 24):.2f} °F.")
