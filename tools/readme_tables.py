@@ -80,7 +80,7 @@ HEADLINES: dict[str, list[tuple[str, str]]] = {
         ("weather_chosen_model", "model chosen by validation MAE"),
         ("weather_chosen_test_mae_mean", "its test MAE (°F), mean over 3 seeds"),
         ("weather_chosen_test_mae_std", "its standard deviation over the seeds (°F)"),
-        ("improvement_percent", "improvement over the best naive baseline (%; target 20)"),
+        ("improvement_percent", "improvement over the best naive baseline (%)"),
         ("stock_test_mae", "DAX next day, test MAE (index points)"),
         ("stock_lstm_beats_random_walk", "an LSTM beats the random walk on the DAX"),
         ("anomaly_baseline_precision", "anomalies, baseline |JFK - mean(EWR, LGA)|: precision"),
