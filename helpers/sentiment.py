@@ -487,7 +487,8 @@ QUESTIONS = [
             "a": "nothing during training, it only speeds up prediction",
             "b": "the padded steps are removed from the vocabulary",
             "c": "id 0 gets a learned embedding of its own",
-            "d": "the padded steps are skipped: the state after the last real word is kept",
+            "d": "the LSTM carries its state through the padded steps unchanged: it returns its "
+            "state after the last real word",
         },
     ),
     Question(

@@ -166,7 +166,7 @@ ANSWERS: dict[str, dict[str, tuple]] = {
             "sentiment, and a linear model over 20,000 reviews weighs them well; what an RNN "
             "adds, order over longer stretches, must be measured against it (section 2).",
             {
-                "b": "a bag of words has no order and no steps: each review is one vector.",
+                "b": "it keeps only two-word order and has no steps: each review is one vector.",
                 "c": "nothing here is pre-trained; TF-IDF is computed from the training reviews.",
                 "d": "its C is chosen on validation reviews of other movies, and it is tested "
                 "on the test reviews like the RNN.",
