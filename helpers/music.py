@@ -382,6 +382,99 @@ def next_step_report(
         "on_changes_all": float(right[changes].mean()),
         "change_share": np.array([changes[..., v].sum() / real[..., v].sum() for v in voices]),
         "cross_entropy": float(-np.log(np.maximum(p_true[real], 1e-12)).mean()),
+        "cross_entropy_per_voice": np.array(
+            [-np.log(np.maximum(p_true[..., v][real[..., v]], 1e-12)).mean() for v in voices]
+        ),
+    }
+
+
+def predict_both_ways(heads: Any, h: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The heads' distributions (n, T, 4, VOCAB) for the next chords `targets` (n, T, 4),
+    from the LSTM outputs `h` (n, T, units), measured two ways: `own`, where each head is
+    given the model's own top choice for the voices above (history only), and `given`,
+    where it is given the true notes of the voices above (as in training)."""
+    h, targets = np.asarray(h), np.asarray(targets)
+    if h.shape[:2] != targets.shape[:2]:
+        raise ValueError(f"h {h.shape} and targets {targets.shape} must share (n, T).")
+    given = np.asarray(heads.predict([h, targets], verbose=0))
+    probs_own, own = np.zeros_like(given), np.zeros_like(targets)
+    for v in range(targets.shape[-1]):  # each head sees the model's own choices above it
+        probs_own[..., v, :] = np.asarray(heads.predict([h, own], verbose=0))[..., v, :]
+        own[..., v] = probs_own[..., v, :].argmax(-1)
+    return probs_own, given
+
+
+def truncated_states(
+    context: Any,
+    inputs: np.ndarray,
+    weights: np.ndarray,
+    k: int,
+    h_full: np.ndarray,
+    *,
+    batch: int = 512,
+) -> np.ndarray:
+    """LSTM outputs h (like `h_full`, (n, T, units)) when the model may read only the last
+    `k` steps of the history: at step t it starts from a zero state at step t-k+1.
+
+    Steps with at most k steps of history keep `h_full` (nothing to cut). `context` maps
+    tokens (batch, k, 4) to [h at every step, final h, final c]; `weights` marks real steps.
+    """
+    if k < 1:
+        raise ValueError(f"k must be at least 1 step of history, not {k}.")
+    inputs = np.asarray(inputs)
+    h = np.array(h_full, copy=True)
+    chorale, step = np.nonzero((np.asarray(weights) > 0).any(-1))
+    keep = step >= k  # history longer than k steps: cut it
+    chorale, step = chorale[keep], step[keep]
+    offsets = np.arange(-k + 1, 1)
+    for a in range(0, len(step), batch):
+        c, t = chorale[a : a + batch], step[a : a + batch]
+        windows = inputs[c[:, None], t[:, None] + offsets]  # (b, k, 4)
+        h[c, t] = np.asarray(context(windows, training=False)[1])
+    return h
+
+
+def tune_bootstrap(
+    model_right: np.ndarray,
+    base_right: np.ndarray,
+    real: np.ndarray,
+    tunes: Sequence[int],
+    *,
+    draws: int = 2000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> dict[str, np.ndarray]:
+    """How sure is a gain in accuracy over a baseline? Resample whole tunes.
+
+    `model_right`, `base_right` (n, T, voices) say where model and baseline are right,
+    `real` marks the real steps, `tunes` (n,) the tune of each chorale. Every draw takes as
+    many tunes as there are, with replacement, with all their chorales, and computes the
+    accuracy gain per voice and over all voices (last column). Returns `gain` (on the data
+    as they are), `low` and `high` (the central `level` share of the draws) and `share_not_ahead`
+    (share of draws with a gain <= 0), each of length voices + 1.
+    """
+    real = np.asarray(real) > 0
+    diff = (np.asarray(model_right, float) - np.asarray(base_right, float)) * real
+    tunes = np.asarray(tunes)
+    if diff.shape != real.shape or len(tunes) != len(diff):
+        raise ValueError(
+            f"model_right {np.shape(model_right)}, base_right {np.shape(base_right)}, real "
+            f"{real.shape} must have one shape, and tunes one entry per chorale ({len(tunes)})."
+        )
+    ids, tune_index = np.unique(tunes, return_inverse=True)
+    gained = np.zeros((len(ids), diff.shape[-1] + 1))  # per tune: summed gain, and its steps
+    counted = np.zeros_like(gained)
+    np.add.at(gained, tune_index, np.c_[diff.sum(1), diff.sum((1, 2))])
+    np.add.at(counted, tune_index, np.c_[real.sum(1), real.sum((1, 2))])
+    picks = np.random.default_rng(seed).integers(0, len(ids), size=(draws, len(ids)))
+    weights = np.stack([np.bincount(p, minlength=len(ids)) for p in picks])  # (draws, tunes)
+    gains = (weights @ gained) / np.maximum(weights @ counted, 1)
+    tail = (1 - level) / 2
+    return {
+        "gain": gained.sum(0) / np.maximum(counted.sum(0), 1),
+        "low": np.quantile(gains, tail, axis=0),
+        "high": np.quantile(gains, 1 - tail, axis=0),
+        "share_not_ahead": (gains <= 0).mean(axis=0),
     }
 
 
@@ -405,11 +498,20 @@ def repeat_last_probability(
 
 
 def repeat_last_cross_entropy(
-    train_grids: Sequence[np.ndarray], inputs: np.ndarray, targets: np.ndarray, weights: np.ndarray
-) -> float:
-    """Cross-entropy per note (nats) of `repeat_last_probability` on the real (weight 1) steps."""
-    p = repeat_last_probability(train_grids, inputs, targets)
-    return float(-np.log(p[np.asarray(weights) > 0]).mean())
+    train_grids: Sequence[np.ndarray],
+    inputs: np.ndarray,
+    targets: np.ndarray,
+    weights: np.ndarray,
+    *,
+    per_voice: bool = False,
+) -> Any:
+    """Cross-entropy per note (nats) of `repeat_last_probability` on the real (weight 1) steps:
+    one number, or with `per_voice=True` one per voice (S, A, T, B)."""
+    nll = -np.log(repeat_last_probability(train_grids, inputs, targets))
+    real = np.asarray(weights) > 0
+    if per_voice:
+        return np.array([nll[..., v][real[..., v]].mean() for v in range(nll.shape[-1])])
+    return float(nll[real].mean())
 
 
 def report_table(baseline: np.ndarray, reports: dict[str, dict[str, Any]]) -> str:
@@ -417,8 +519,9 @@ def report_table(baseline: np.ndarray, reports: dict[str, dict[str, Any]]) -> st
     note, its repeat-last baseline, then for every report (from `next_step_report`) the
     accuracy on all steps and on the steps where the voice changes note (repeat-last: 0)."""
     labels = list(reports)
-    top = f"{'':8s} {'':>8s} {'repeat':>8s}" + "".join(f"  {label[:18]:>18s}" for label in labels)
-    sub = f"{'voice':8s} {'changes':>8s} {'last':>8s}" + f"  {'all':>9s} {'changes':>8s}" * len(
+    top = f"{'':8s} {'share':>8s} {'repeat':>8s}"
+    top += "".join(f"  {label[:18]:>18s}" for label in labels)
+    sub = f"{'voice':8s} {'changing':>8s} {'last':>8s}" + f"  {'all':>9s} {'changes':>8s}" * len(
         labels
     )
     lines = [top, sub]
@@ -670,10 +773,13 @@ def plot_piano_roll(
     title: str = "",
     seed_steps: int | None = None,
     step_seconds: float | None = None,
+    pitch_range: tuple[int, int] | None = None,
 ):
     """Piano roll of a (T, 4) grid: time across, pitch up, one colour per voice.
 
-    Bar lines every 16 steps (4/4); `seed_steps` shades the part the model was given.
+    Grey lines every 16 steps (a 4/4 bar long, but not aligned with the bars of a piece that
+    starts with a pickup); `seed_steps` shades the part the model was given; `pitch_range`
+    (lowest, highest MIDI pitch) fixes the vertical axis, e.g. to compare several rolls.
     """
     import matplotlib.pyplot as plt
 
@@ -692,11 +798,13 @@ def plot_piano_roll(
         )
     notes = grid[grid > 0]
     low, high = (notes.min(), notes.max()) if notes.size else (LOWEST, HIGHEST)
+    if pitch_range is not None:
+        low, high = (int(p) for p in pitch_range)
     ax.set_xlim(0, len(grid))
     ax.set_ylim(low - 2, high + 7)  # room for the legend above the highest note
     ticks = [p for p in range(low - 2, high + 3) if p % 12 == 0]
     ax.set_yticks(ticks, [note_name(p) for p in ticks])
-    xlabel = "time step (sixteenth notes; grey lines = bars)"
+    xlabel = "time step (sixteenth notes; grey lines every 16 steps)"
     if step_seconds:
         xlabel += f", {step_seconds:g} s each"
     ax.set_xlabel(xlabel)
@@ -721,7 +829,7 @@ def plot_grid(grid: Any, *, title: str = "", ax=None):
             ax.text(t, voice, str(grid[t, voice]), ha="center", va="center", fontsize=7)
     ax.set_yticks(range(4), VOICES)
     ax.set_xticks(range(0, len(grid), 4))
-    ax.set_xlabel("time step (sixteenth note); dark cell = a new note starts")
+    ax.set_xlabel("time step (sixteenth note); dark cell = a new note starts; lines every 4 steps")
     for beat in range(0, len(grid) + 1, 4):
         ax.axvline(beat - 0.5, color="k", lw=0.6 if beat % STEPS_PER_BAR else 1.6)
     ax.set_title(title)
@@ -741,6 +849,14 @@ def texture(grid: Any) -> dict[str, float]:
         "mean_leap": float(leaps.mean()) if leaps.size else 0.0,
         "voice_crossings": float(crossed.any(axis=1).mean()),
     }
+
+
+def mean_texture(grids: Sequence[np.ndarray]) -> dict[str, float]:
+    """`texture` averaged over several grids (e.g. many samples at one temperature)."""
+    if not len(grids):
+        raise ValueError("mean_texture needs at least one grid.")
+    stats = [texture(g) for g in grids]
+    return {key: float(np.mean([s[key] for s in stats])) for key in stats[0]}
 
 
 # ----------------------------------------------------------------------------- knowledge check

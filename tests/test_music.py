@@ -496,3 +496,77 @@ def test_check_own_chorale_says_what_is_wrong(tmp_path):
     silent_alto[:, 1] = 0
     with pytest.raises(CheckFailed, match="3 tracks, not 4.*all four must sing"):
         check.own_chorale(write_chorale(silent_alto, tmp_path / "alto.mid"), train, 0.15)
+
+
+def test_tune_bootstrap_resamples_whole_tunes():
+    real = np.ones((4, 10, 4), bool)
+    real[3, 5:] = False  # padding counts nowhere
+    base = np.zeros_like(real)
+    model = np.zeros_like(real)
+    model[:2, :5] = True  # tune 0 (chorales 0 and 1): gains on half its steps
+    tunes = [0, 0, 1, 2]
+    out = music.tune_bootstrap(model, base, real, tunes, draws=500, seed=1)
+    want = 2 * 5 / (3 * 10 + 5)
+    np.testing.assert_allclose(out["gain"], want)
+    assert out["gain"].shape == out["low"].shape == (5,)
+    assert np.all(out["low"] <= out["gain"]) and np.all(out["gain"] <= out["high"])
+    assert np.all(out["low"] == 0)  # draws without tune 0 gain nothing
+    share = out["share_not_ahead"][0]
+    assert 0.2 < share < 0.4  # P(tune 0 never drawn in 3 picks) = (2/3)^3 = 0.30
+    with pytest.raises(ValueError, match="one entry per chorale"):
+        music.tune_bootstrap(model, base, real, [0, 1])
+    same = music.tune_bootstrap(model, model, real, tunes, draws=50)
+    np.testing.assert_allclose(same["high"], 0.0)
+    np.testing.assert_allclose(same["share_not_ahead"], 1.0)
+
+
+def test_cross_entropy_per_voice_and_baseline_per_voice():
+    X, Y, W = music.pad_chorales([GRID, GRID[:3]])
+    probs = np.full(Y.shape + (music.VOCAB,), 0.5 / (music.VOCAB - 1))
+    np.put_along_axis(probs, X[..., None], 0.5, axis=-1)
+    report = music.next_step_report(probs, X, Y, W)
+    assert report["cross_entropy_per_voice"].shape == (4,)
+    assert report["cross_entropy_per_voice"].mean() == pytest.approx(report["cross_entropy"])
+    train = [GRID, np.tile(GRID, (3, 1))]
+    per_voice = music.repeat_last_cross_entropy(train, X, Y, W, per_voice=True)
+    assert per_voice.shape == (4,)
+    assert per_voice.mean() == pytest.approx(music.repeat_last_cross_entropy(train, X, Y, W))
+
+
+def test_predict_both_ways_and_truncated_states(small_model):
+    heads, context = small_model["heads"], small_model["context"]
+    grids = [music.random_chorale(np.random.default_rng(i), n) for i, n in ((0, 14), (1, 9))]
+    X, Y, W = music.pad_chorales(grids)
+    h_full = np.asarray(context.predict(X, verbose=0)[0])
+    own, given = music.predict_both_ways(heads, h_full, Y)
+    np.testing.assert_allclose(given, heads.predict([h_full, Y], verbose=0), atol=1e-6)
+    np.testing.assert_allclose(own[..., 0, :], given[..., 0, :], atol=1e-6)  # soprano: same
+    own_choice = own.argmax(-1)
+    np.testing.assert_allclose(  # the bass head is given the model's own upper voices
+        own[..., 3, :], heads.predict([h_full, own_choice], verbose=0)[..., 3, :], atol=1e-6
+    )
+    k = 3
+    h_cut = music.truncated_states(context, X, W, k, h_full, batch=5)
+    np.testing.assert_allclose(h_cut[:, :k], h_full[:, :k])  # short histories: nothing cut
+    for chorale, t in ((0, 5), (0, 12), (1, 7)):
+        alone = np.asarray(context(X[chorale : chorale + 1, t - k + 1 : t + 1])[1])[0]
+        np.testing.assert_allclose(h_cut[chorale, t], alone, atol=1e-5)
+    assert not np.allclose(h_cut[0, 12], h_full[0, 12])
+    np.testing.assert_allclose(h_cut[1, 9:], h_full[1, 9:])  # padding untouched
+    long = music.truncated_states(context, X, W, 50, h_full)
+    np.testing.assert_allclose(long, h_full)
+    with pytest.raises(ValueError, match="at least 1"):
+        music.truncated_states(context, X, W, 0, h_full)
+    with pytest.raises(ValueError, match="share"):
+        music.predict_both_ways(heads, h_full[:, :3], Y)
+
+
+def test_mean_texture_and_shared_pitch_range():
+    stats = music.mean_texture([GRID, GRID[:3]])
+    assert stats["held_steps"] == pytest.approx(
+        (music.texture(GRID)["held_steps"] + music.texture(GRID[:3])["held_steps"]) / 2
+    )
+    with pytest.raises(ValueError, match="at least one"):
+        music.mean_texture([])
+    ax = music.plot_piano_roll(GRID, pitch_range=(40, 80))
+    assert ax.get_ylim() == (38, 87)
