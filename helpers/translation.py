@@ -548,7 +548,8 @@ def corpus_bleu(hypotheses: Sequence[str], references: Sequence[Sequence[str]]):
     """Case-insensitive corpus BLEU (sacreBLEU, 13a tokenisation) with several references.
 
     `references[i]` lists every accepted translation of sentence i (Tatoeba often has
-    several). Returns sacreBLEU's BLEUScore (`.score`, `.precisions`, ...).
+    several). An `[UNK]` in a translation counts as one word that matches nothing. Returns
+    sacreBLEU's BLEUScore (`.score`, `.precisions`, ...).
     """
     import sacrebleu
 
@@ -558,6 +559,9 @@ def corpus_bleu(hypotheses: Sequence[str], references: Sequence[Sequence[str]]):
         )
     if not hypotheses:
         raise ValueError("corpus_bleu needs at least one sentence.")
+    # sacreBLEU's tokeniser would split "[UNK]" into three tokens ("[", "UNK", "]"), which
+    # lengthens a translation and changes its n-grams; count it as one wrong word instead.
+    hypotheses = [h.replace(UNK, "unk") for h in hypotheses]
     width = max(len(r) for r in references)
     # sacreBLEU wants reference streams: stream k holds the k-th reference of every
     # sentence, None where a sentence has fewer.

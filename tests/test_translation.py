@@ -413,3 +413,11 @@ def test_alignment_reorders_detects_a_step_back():
     assert tr.alignment_reorders(swapped)
     with pytest.raises(ValueError, match="2-D"):
         tr.alignment_reorders(np.ones(3))
+
+
+def test_bleu_counts_unk_as_one_wrong_word():
+    refs = [["Cela n'est pas permis."]]
+    with_unk = tr.corpus_bleu(["ce n'est pas [UNK]."], refs)
+    one_word = tr.corpus_bleu(["ce n'est pas unk."], refs)
+    assert with_unk.score == one_word.score
+    assert with_unk.sys_len == 5  # ce n'est pas unk . : not [ UNK ] as three tokens
