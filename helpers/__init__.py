@@ -5,11 +5,12 @@ from helpers.data import DataUnavailableError, extract, fetch, shipped_file, whe
 from helpers.environment import in_colab, is_fast, pick, setup
 from helpers.plots import plot_history
 from helpers.results import record
-from helpers.training import epoch_log
+from helpers.training import epoch_log, fused_kernel_report
 
 __all__ = [
     "DataUnavailableError",
     "epoch_log",
+    "fused_kernel_report",
     "checks",
     "quiz",
     "extract",

@@ -304,6 +304,8 @@ def extract(name: str | Dataset) -> Path:
                             raise CorruptFileError(f"unsafe path {member.name} in {archive}")
                     t.extractall(tmp)
         (tmp / ".complete").write_text(_stamp(archive).read_text())
+        if done.is_file() and done.read_text().strip() == _stamp(archive).read_text().strip():
+            return target  # another process (a second notebook) finished first: keep its copy
         if target.exists():  # an older or unfinished extraction in our own cache
             shutil.rmtree(target)
         os.replace(tmp, target)

@@ -417,37 +417,6 @@ def confusion_matrix(labels: np.ndarray, probabilities: np.ndarray) -> np.ndarra
 # --------------------------------------------------------------------------- GPU
 
 
-def cudnn_compatible(layer) -> tuple[bool, str]:
-    """Whether the arguments of an LSTM or GRU layer (or a Bidirectional one) allow Keras to
-    use the fused cuDNN kernel on a GPU, and if not, which argument prevents it."""
-    import keras
-
-    if isinstance(layer, keras.layers.Bidirectional):
-        layer = layer.forward_layer
-    if not isinstance(layer, (keras.layers.LSTM, keras.layers.GRU)):
-        return False, f"{type(layer).__name__} has no fused kernel (only LSTM and GRU do)"
-    cell = layer.cell
-    reasons = []
-    if getattr(layer, "use_cudnn", "auto") is False:
-        reasons.append("use_cudnn=False")
-    if keras.activations.serialize(cell.activation) != "tanh":
-        reasons.append(f"activation={keras.activations.serialize(cell.activation)!r} (needs tanh)")
-    if keras.activations.serialize(cell.recurrent_activation) != "sigmoid":
-        name = keras.activations.serialize(cell.recurrent_activation)
-        reasons.append(f"recurrent_activation={name!r} (needs sigmoid)")
-    if cell.recurrent_dropout:
-        reasons.append(f"recurrent_dropout={cell.recurrent_dropout} (needs 0)")
-    if layer.unroll:
-        reasons.append("unroll=True")
-    if not cell.use_bias:
-        reasons.append("use_bias=False")
-    if isinstance(layer, keras.layers.GRU) and not cell.reset_after:
-        reasons.append("reset_after=False")
-    if reasons:
-        return False, "prevented by " + ", ".join(reasons)
-    return True, "(default arguments qualify)"
-
-
 # --------------------------------------------------------------------------- quiz
 
 QUESTIONS = [

@@ -1,4 +1,5 @@
-"""Compact training output: one line per epoch, the metrics only (no progress bars, no timings)."""
+"""Training aids: one line per epoch (no progress bars, no timings), and which recurrent
+layers can run NVIDIA's fused cuDNN kernel on a GPU."""
 
 from __future__ import annotations
 
@@ -22,3 +23,88 @@ def epoch_log(every: int = 1) -> Any:
             print(f"epoch {epoch + 1}/{total}: {metrics}")
 
     return EpochLog()
+
+
+def cudnn_compatible(layer) -> tuple[bool, str]:
+    """Whether the arguments of an LSTM or GRU layer (or a Bidirectional one) allow Keras to
+    use the fused cuDNN kernel on a GPU, and if not, which argument prevents it."""
+    import keras
+
+    if isinstance(layer, keras.layers.Bidirectional):
+        layer = layer.forward_layer
+    if not isinstance(layer, (keras.layers.LSTM, keras.layers.GRU)):
+        return False, f"{type(layer).__name__} has no fused kernel (only LSTM and GRU do)"
+    cell = layer.cell
+    reasons = []
+    if getattr(layer, "use_cudnn", "auto") is False:
+        reasons.append("use_cudnn=False")
+    if keras.activations.serialize(cell.activation) != "tanh":
+        reasons.append(f"activation={keras.activations.serialize(cell.activation)!r} (needs tanh)")
+    if keras.activations.serialize(cell.recurrent_activation) != "sigmoid":
+        name = keras.activations.serialize(cell.recurrent_activation)
+        reasons.append(f"recurrent_activation={name!r} (needs sigmoid)")
+    if cell.recurrent_dropout:
+        reasons.append(f"recurrent_dropout={cell.recurrent_dropout} (needs 0)")
+    if layer.unroll:
+        reasons.append("unroll=True")
+    if not cell.use_bias:
+        reasons.append("use_bias=False")
+    if isinstance(layer, keras.layers.GRU) and not cell.reset_after:
+        reasons.append("reset_after=False")
+    if reasons:
+        return False, "prevented by " + ", ".join(reasons)
+    return True, "(default arguments qualify)"
+
+
+def recurrent_layers(model: Any) -> list[Any]:
+    """Every LSTM, GRU, SimpleRNN or RNN layer inside a model (nested models and
+    Bidirectional wrappers included), in order."""
+    import keras
+
+    found, seen = [], set()
+
+    def visit(layer: Any) -> None:
+        if id(layer) in seen:
+            return
+        seen.add(id(layer))
+        if isinstance(layer, keras.layers.Bidirectional):
+            found.append(layer)
+            return
+        if isinstance(layer, keras.layers.RNN):
+            found.append(layer)
+            return
+        for child in getattr(layer, "layers", None) or []:
+            visit(child)
+        for child in getattr(layer, "_layers", None) or []:
+            visit(child)
+
+    visit(model)
+    return found
+
+
+def fused_kernel_report(model: Any) -> str:
+    """One line per recurrent layer of `model`: can it use the fused cuDNN kernel on a GPU,
+    and if not, why; then whether this machine has a GPU to use it on."""
+    import tensorflow as tf
+
+    layers = recurrent_layers(model)
+    if not layers:
+        raise ValueError(f"{getattr(model, 'name', model)!r} has no recurrent layer to report on.")
+    lines = []
+    for layer in layers:
+        ok, why = cudnn_compatible(layer)
+        kind = type(layer).__name__
+        if kind == "Bidirectional":
+            kind = f"Bidirectional({type(layer.forward_layer).__name__})"
+        lines.append(
+            f"{kind} '{layer.name}': fused cuDNN kernel on a GPU: {'yes' if ok else 'no'} {why}"
+        )
+    if tf.config.list_physical_devices("GPU"):
+        version = tf.sysconfig.get_build_info().get("cudnn_version", "unknown")
+        lines.append(
+            f"this machine has a GPU (TensorFlow built with cuDNN {version}): the layers "
+            "marked yes run fused here"
+        )
+    else:
+        lines.append("this machine has no GPU: every layer runs the step-by-step kernel here")
+    return "\n".join(lines)

@@ -134,3 +134,121 @@ def predict_sentiment(predict_sentiment: Callable, model) -> None:
             f"{expected[worst]:.4f}: pass the raw strings to the end-to-end model."
         )
     passed(f"one probability per sentence, equal to the model's own for {len(sentences)} probes.")
+
+
+# The fixed budget on which every student model is trained, in fast and full mode alike.
+MY_MODEL_REVIEWS = 1_500  # the first training reviews
+MY_MODEL_VAL_REVIEWS = 500  # the first validation reviews
+MY_MODEL_TOKENS = 200  # the last tokens of each review
+MY_MODEL_EPOCHS = 3
+MY_MODEL_TARGET = 0.70  # best validation accuracy to reach (chance is about 0.5)
+RECURRENT_LAYERS = ("SimpleRNN", "LSTM", "GRU", "RNN")
+
+MY_MODEL_ADVICE = (
+    "What to try: mask the padding (mask_zero=True on the Embedding); an LSTM or GRU of 16 to 64 "
+    "units; Adam with a learning rate near 1e-3 (much larger makes training jump around); "
+    "loss='binary_crossentropy' with one sigmoid output."
+)
+
+
+def recurrent_layers(model) -> list[str]:
+    """Names of the recurrent layers of a model, looking inside Bidirectional wrappers."""
+    found = []
+    for layer in model.layers:
+        inner = getattr(layer, "forward_layer", None) or getattr(layer, "layer", None)
+        for candidate in (layer, inner):
+            if candidate is not None and type(candidate).__name__ in RECURRENT_LAYERS:
+                found.append(type(layer).__name__)
+                break
+    return found
+
+
+def masks_padding(model) -> bool:
+    return any(getattr(layer, "mask_zero", False) for layer in model.layers)
+
+
+def my_sentiment_model(
+    build: Callable[[int], Any],
+    vocab_size: int,
+    train: tuple[Any, np.ndarray],
+    val: tuple[Any, np.ndarray],
+    *,
+    target: float = MY_MODEL_TARGET,
+    epochs: int = MY_MODEL_EPOCHS,
+    seed: int = 0,
+) -> dict[str, float]:
+    """Check the student's `build_my_model(vocab_size)`: build it, train it on a fixed budget
+    (the first training reviews, cut to their last tokens, a few epochs, a fixed seed) and
+    require its best validation accuracy to reach `target`. Returns the accuracies."""
+    from helpers.sentiment import make_dataset
+
+    keras.utils.set_random_seed(seed)
+    model = call_student(build, vocab_size, what="build_my_model()")
+    if model is None:
+        fail("build_my_model() returned None: did you forget to `return` the model?")
+    if not isinstance(model, keras.Model):
+        fail(f"build_my_model() should return a keras Model, not a {type(model).__name__}.")
+    if getattr(model, "optimizer", None) is None or not getattr(model, "compiled", True):
+        fail(
+            "the model is not compiled: call model.compile(optimizer=..., "
+            "loss='binary_crossentropy', metrics=['accuracy']) before returning it."
+        )
+    if not recurrent_layers(model):
+        kinds = " -> ".join(type(layer).__name__ for layer in model.layers) or "no layers"
+        fail(
+            f"the model ({kinds}) has no recurrent layer: this exercise is about recurrent "
+            "networks, so put an LSTM, GRU or SimpleRNN (or a Bidirectional one) between the "
+            "embedding and the output."
+        )
+    probe = np.array([[5, 6, 7, 0], [8, 9, 10, 11]], dtype="int32")
+    try:
+        out = np.asarray(model(probe, training=False), dtype="float64")
+    except Exception as exc:
+        fail(
+            f"the model raised {type(exc).__name__} on a batch of token ids: {exc}. It should "
+            "start with keras.Input(shape=(None,), dtype='int32')."
+        )
+    if out.shape != (2, 1):
+        fail(
+            f"for 2 reviews the model returns shape {out.shape}, expected (2, 1): one "
+            "probability per review (end with Dense(1, activation='sigmoid'); a recurrent layer "
+            "before it should return only its last state)."
+        )
+    if not np.all(np.isfinite(out)) or out.min() < 0 or out.max() > 1:
+        fail(
+            "the model's outputs are not probabilities between 0 and 1: give the last layer "
+            "activation='sigmoid'."
+        )
+    (train_ids, train_labels), (val_ids, val_labels) = train, val
+    cut = [np.asarray(ids)[-MY_MODEL_TOKENS:] for ids in train_ids[:MY_MODEL_REVIEWS]]
+    val_cut = [np.asarray(ids)[-MY_MODEL_TOKENS:] for ids in val_ids[:MY_MODEL_VAL_REVIEWS]]
+    val_labels = np.asarray(val_labels[:MY_MODEL_VAL_REVIEWS])
+    try:
+        history = model.fit(
+            make_dataset(cut, np.asarray(train_labels[: len(cut)]), batch_size=32, shuffle=True),
+            validation_data=make_dataset(val_cut, val_labels, batch_size=256),
+            epochs=epochs,
+            verbose=0,
+            shuffle=False,  # the dataset shuffles its batches itself
+        ).history
+    except Exception as exc:
+        fail(f"training the model raised {type(exc).__name__}: {str(exc)[:300]}")
+    if "val_accuracy" not in history:
+        fail("the model reports no accuracy: compile it with metrics=['accuracy'].")
+    accuracies = [float(a) for a in history["val_accuracy"]]
+    best = max(accuracies)
+    chance = float(max(val_labels.mean(), 1 - val_labels.mean()))
+    by_epoch = ", ".join(f"{a:.3f}" for a in accuracies)
+    if not best >= target:
+        hint = "" if masks_padding(model) else " Your Embedding does not mask the padding."
+        fail(
+            f"best validation accuracy {best:.3f} (by epoch: {by_epoch}) is below {target:.2f} "
+            f"(always answering the larger class scores {chance:.3f}).{hint} {MY_MODEL_ADVICE}"
+        )
+    passed(
+        f"trained on {len(cut):,} reviews x {MY_MODEL_TOKENS} tokens for {epochs} epochs, "
+        f"validated on {len(val_cut):,}: accuracy by epoch {by_epoch}, best {best:.3f} >= "
+        f"{target:.2f} "
+        f"(larger class alone: {chance:.3f})."
+    )
+    return {"best": best, "chance": chance}
