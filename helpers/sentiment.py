@@ -253,7 +253,8 @@ def predict_ids(model, sequences: Sequence[np.ndarray], batch_size: int = 256) -
     probabilities = np.empty(len(sequences))
     for start in range(0, len(order), batch_size):
         batch = order[start : start + batch_size]
-        out = model(pad([sequences[i] for i in batch]), training=False)
+        # predict_on_batch runs the compiled graph: several times faster than an eager call
+        out = model.predict_on_batch(pad([sequences[i] for i in batch]))
         probabilities[batch] = np.asarray(out).reshape(-1)
     return probabilities
 

@@ -286,6 +286,30 @@ def dataset_arrays(dataset) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(xs), np.concatenate(ys)
 
 
+def synthetic_weather(rng: np.random.Generator, hours: int, lead: int = 24) -> np.ndarray:
+    """A made-up hourly series, (hours, 4), on which forecasters are tried on data nobody has
+    seen. Columns: a "temperature" (a season that warms or cools steadily, slow weather as an
+    AR(1) process, a daily cycle, a little noise); an "upstream" reading that shows now, with
+    noise, the season and weather that reach the temperature `lead` hours later; the hour of
+    the day as sine and cosine. As in real weather, the later part of the series is warmer or
+    colder than the earlier one, and the value now (persistence) is a good forecast."""
+    if hours < 2 or lead < 0:
+        raise ValueError(f"need hours >= 2 and lead >= 0, got hours={hours}, lead={lead}.")
+    memory = rng.uniform(0.95, 0.98)  # of the weather, from one hour to the next
+    shocks = rng.normal(0.0, 1.0, hours + lead)
+    weather = np.zeros(hours + lead)
+    for t in range(1, hours + lead):
+        weather[t] = memory * weather[t - 1] + shocks[t]
+    weather /= weather.std()
+    season = rng.choice([-1.0, 1.0]) * rng.uniform(1.5, 2.5) * np.linspace(-1, 1, hours + lead)
+    day = 2 * np.pi * (np.arange(hours) + rng.uniform(0, 24)) / 24
+    arriving = season + weather  # what the temperature will be, but for its daily cycle
+    temperature = arriving[:hours] + rng.uniform(0.5, 1.0) * np.sin(day)
+    temperature += rng.normal(0.0, 0.1, hours)
+    upstream = arriving[lead:] + rng.normal(0.0, 0.3, hours)
+    return np.column_stack([temperature, upstream, np.sin(day), np.cos(day)])
+
+
 # ---------------------------------------------------------------- baselines and metrics
 
 

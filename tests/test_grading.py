@@ -171,7 +171,7 @@ def test_units_are_detected_and_rows_join_per_student():
     a = grader.Result("s", "a.ipynb", "05_time_series", grader.zero_exercises("05_time_series"))
     b = grader.Result("s", "b.ipynb", None, notes=["unreadable"])
     marks, notes = report.by_student([a, b])["s"]
-    assert len(marks) == 3 and notes == ["b.ipynb: unreadable"]
+    assert len(marks) == 5 and notes == ["b.ipynb: unreadable"]
     assert report.columns([a, b])[-1] == ("05_time_series:quiz", 4)
 
 
@@ -196,3 +196,66 @@ def test_music_exercises_name_typical_mistakes(tmp_path):
     assert marks["compose-step"].status == "wrong"
     assert marks["own-chorale"].status == "wrong"
     assert "steps in a row" in marks["own-chorale"].message
+
+
+def test_04_own_model_is_trained_and_judged_on_made_up_reviews(tmp_path):
+    """04: the instructor's model learns the hidden reviews; one that cannot learn fails."""
+    nb = read(NOTEBOOKS / "04_sentiment_lstm.ipynb")
+    right = next(c.source for c in nb.cells if answer_id(c) == "my-model")
+    frozen = right.replace("keras.optimizers.Adam(1e-3)", "keras.optimizers.SGD(1e-6)")
+    assert frozen != right
+    for student, source in {"ann": right, "bob": frozen}.items():
+        (tmp_path / "class" / student).mkdir(parents=True)
+        submission = unit_submission("04_sentiment_lstm", {"my-model": source})
+        nbformat.write(submission, str(tmp_path / "class" / student / "04_sentiment_lstm.ipynb"))
+    results, _ = grader.grade(tmp_path / "class", tmp_path / "out", jobs=2, seed=1)
+    marks = {r.student: {e.id: e for e in r.exercises} for r in results}
+    assert marks["ann"]["my-model"].status == "right", marks["ann"]["my-model"]
+    assert marks["bob"]["my-model"].status == "wrong"
+    assert "below 0.85" in marks["bob"]["my-model"].message
+
+
+def test_06_chat_bot_is_graded_on_its_answers_and_names_typical_mistakes(tmp_path):
+    """06: the solution's chat bot is right; a plain model trained two epochs is wrong, with
+    its score and what to try; a function that returns None is an error that says so."""
+    nb = read(NOTEBOOKS / "06_seq2seq_translation.ipynb")
+    right = next(c.source for c in nb.cells if answer_id(c) == "chat-bot")
+    brief = right.replace("attention=True", "attention=False").replace("epochs=12", "epochs=2")
+    assert "attention=False" in brief and "epochs=2," in brief
+    nothing = "def train_chat_bot(train_data, val_data, source_vocabulary, target_vocabulary):\n"
+    nothing += "    return None"
+    for student, source in {"ann": right, "bob": brief, "cat": nothing}.items():
+        folder = tmp_path / "class" / student
+        folder.mkdir(parents=True)
+        submission = unit_submission("06_seq2seq_translation", {"chat-bot": source})
+        nbformat.write(submission, str(folder / "06_seq2seq_translation.ipynb"))
+    results, _ = grader.grade(tmp_path / "class", tmp_path / "out", jobs=2, seed=1)
+    marks = {r.student: {e.id: e for e in r.exercises}["chat-bot"] for r in results}
+    assert marks["ann"].status == "right", marks["ann"]
+    assert marks["bob"].status == "wrong", marks["bob"]
+    assert "held-out questions exactly right" in marks["bob"].message
+    assert "try attention" in marks["bob"].message
+    assert marks["cat"].status == "error" and "not a tr.Translator" in marks["cat"].message
+
+
+def test_05_forecaster_and_threshold_name_typical_mistakes(tmp_path):
+    """05: a forecaster that cannot learn (its learning rate is next to zero, so it stays
+    persistence) and a threshold taken as a quantile of the scores, blind to the labels."""
+    nb = read(NOTEBOOKS / "05_time_series.ipynb")
+    right = next(c.source for c in nb.cells if answer_id(c) == "my-forecaster")
+    frozen = right.replace("learning_rate=5e-4", "learning_rate=1e-9")
+    assert frozen != right
+    quantile = "def choose_threshold(scores, labels):\n    return float(np.quantile(scores, 0.995))"
+    folder = tmp_path / "class" / "eve"
+    folder.mkdir(parents=True)
+    submission = unit_submission(
+        "05_time_series", {"my-forecaster": frozen, "anomaly-threshold": quantile}
+    )
+    nbformat.write(submission, str(folder / "05_time_series.ipynb"))
+    results, _ = grader.grade(tmp_path / "class", tmp_path / "out", jobs=2, seed=1)
+    marks = {e.id: e for e in results[0].exercises}
+    assert marks["my-forecaster"].status == "wrong", marks["my-forecaster"]
+    assert "at least 10% lower" in marks["my-forecaster"].message
+    assert "persistence" in marks["my-forecaster"].message
+    assert marks["anomaly-threshold"].status == "wrong", marks["anomaly-threshold"]
+    assert "the best threshold reaches F1" in marks["anomaly-threshold"].message

@@ -12,9 +12,11 @@ import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from keras import layers  # noqa: E402
 
-from helpers import sentiment  # noqa: E402
+from helpers import sentiment, training  # noqa: E402
 from helpers.checks import CheckFailed  # noqa: E402
 from helpers.checks import sentiment as check  # noqa: E402
+from instructor.check_values import solution_namespace  # noqa: E402
+from instructor.grading.exercises import SYNTHETIC_VOCAB, synthetic_reviews  # noqa: E402
 
 # --------------------------------------------------------------------------- loading
 
@@ -191,11 +193,11 @@ def test_padding_share_by_hand():
 def test_predict_ids_returns_the_original_order():
     seqs, _ = _sequences(20)
 
-    def fake_model(batch, training=False):  # P = first id / 1000, so the order is visible
-        assert not training
-        return batch[:, :1] / 1000.0
+    class FakeModel:
+        def predict_on_batch(self, batch):  # P = first id / 1000, so the order is visible
+            return batch[:, :1] / 1000.0
 
-    probabilities = sentiment.predict_ids(fake_model, seqs, batch_size=6)
+    probabilities = sentiment.predict_ids(FakeModel(), seqs, batch_size=6)
     np.testing.assert_allclose(probabilities, [(100 + i) / 1000 for i in range(20)])
 
 
@@ -241,14 +243,35 @@ def test_plots_draw_and_validate():
 
 
 def test_cudnn_compatible():
-    assert sentiment.cudnn_compatible(layers.LSTM(4))[0]
-    assert sentiment.cudnn_compatible(layers.Bidirectional(layers.LSTM(4)))[0]
-    assert sentiment.cudnn_compatible(layers.GRU(4))[0]
-    ok, why = sentiment.cudnn_compatible(layers.LSTM(4, recurrent_dropout=0.2))
+    assert training.cudnn_compatible(layers.LSTM(4))[0]
+    assert training.cudnn_compatible(layers.Bidirectional(layers.LSTM(4)))[0]
+    assert training.cudnn_compatible(layers.GRU(4))[0]
+    ok, why = training.cudnn_compatible(layers.LSTM(4, recurrent_dropout=0.2))
     assert not ok and "recurrent_dropout" in why
-    ok, why = sentiment.cudnn_compatible(layers.GRU(4, reset_after=False))
+    ok, why = training.cudnn_compatible(layers.GRU(4, reset_after=False))
     assert not ok and "reset_after" in why
-    assert not sentiment.cudnn_compatible(layers.SimpleRNN(4))[0]
+    assert not training.cudnn_compatible(layers.SimpleRNN(4))[0]
+
+
+def test_fused_kernel_report_finds_nested_and_wrapped_layers():
+    inner = keras.Sequential([keras.Input((None, 3)), layers.GRU(2, return_sequences=True)])
+    model = keras.Sequential(
+        [
+            keras.Input((None, 3)),
+            inner,
+            layers.Bidirectional(layers.LSTM(2, return_sequences=True)),
+            layers.SimpleRNN(2),
+        ]
+    )
+    assert [type(x).__name__ for x in training.recurrent_layers(model)] == [
+        "GRU", "Bidirectional", "SimpleRNN",
+    ]  # fmt: skip
+    lines = training.fused_kernel_report(model).splitlines()
+    assert len(lines) == 4 and "yes" in lines[0] and "Bidirectional(LSTM)" in lines[1]
+    assert "no SimpleRNN has no fused kernel" in lines[2]
+    assert "GPU" in lines[3]
+    with pytest.raises(ValueError, match="no recurrent layer"):
+        training.fused_kernel_report(keras.Sequential([keras.Input((3,)), layers.Dense(1)]))
 
 
 # --------------------------------------------------------------------------- exercise 1
@@ -350,3 +373,61 @@ def test_predict_sentiment_check_fails_on_wrong_answers(end_to_end, answer, mess
 
 
 # --------------------------------------------------------------------------- quiz
+
+
+# --------------------------------------------------------------------------- your own model
+
+
+@pytest.fixture(scope="module")
+def made_up_reviews():
+    rng = np.random.default_rng(0)
+    return synthetic_reviews(rng, 1_500), synthetic_reviews(rng, 300)
+
+
+def my_model(compile_with=None, last=None, recurrent=True):
+    """The instructor's build_my_model, or a variant of it."""
+    build = solution_namespace(
+        "04_sentiment_lstm", "my-model", "import keras\nfrom keras import layers\n"
+    )["build_my_model"]
+    if compile_with is None and last is None and recurrent:
+        return build
+
+    def variant(vocab_size):
+        middle = layers.LSTM(8) if recurrent else layers.GlobalAveragePooling1D()
+        model = keras.Sequential(
+            [
+                keras.Input(shape=(None,), dtype="int32"),
+                layers.Embedding(vocab_size, 8, mask_zero=True),
+                middle,
+                last or layers.Dense(1, activation="sigmoid"),
+            ]
+        )
+        if compile_with != "nothing":
+            model.compile(
+                optimizer=compile_with or "adam", loss="binary_crossentropy", metrics=["accuracy"]
+            )
+        return model
+
+    return variant
+
+
+def test_my_model_check_passes_on_the_solution(made_up_reviews, capsys):
+    scores = check.my_sentiment_model(my_model(), SYNTHETIC_VOCAB, *made_up_reviews)
+    assert scores["best"] >= check.MY_MODEL_TARGET
+    assert capsys.readouterr().out.startswith("Passed:")
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (lambda vocab_size: stub(), "not written yet"),
+        (lambda vocab_size: None, "returned None"),
+        (my_model(compile_with="nothing"), "not compiled"),
+        (my_model(recurrent=False), "no recurrent layer"),
+        (my_model(last=layers.Dense(2, activation="softmax")), "expected \\(2, 1\\)"),
+        (my_model(compile_with=keras.optimizers.SGD(1e-6)), "below 0.70.*What to try"),
+    ],
+)
+def test_my_model_check_says_what_to_try(made_up_reviews, answer, message):
+    with pytest.raises(CheckFailed, match=message):
+        check.my_sentiment_model(answer, SYNTHETIC_VOCAB, *made_up_reviews)

@@ -12,6 +12,7 @@ from helpers import timeseries as ts
 from helpers.checks import CheckFailed
 from helpers.checks import timeseries as check
 from helpers.data import course_root
+from instructor.check_values import solution_namespace
 
 DATASETS = course_root() / "datasets"
 
@@ -407,6 +408,145 @@ def test_check_persistence_mae_names_the_series(capsys):
 
     check.persistence_mae(solution, temps, name="the validation temperatures")
     assert "the validation temperatures is 24.00" in capsys.readouterr().out
+
+
+def forecasting_problem(seed=0, hours=19000, width=24):
+    """Windows of a made-up series, as the notebook passes them to check.my_forecaster:
+    (training windows, normalised targets), (validation windows, truth in "°F"), the
+    conversion to °F and the persistence forecast in °F."""
+    series = ts.synthetic_weather(np.random.default_rng(seed), hours)
+    split = int(0.8 * hours)
+    scaler = ts.Standardizer().fit(series[:split])
+    z = scaler.transform(series)
+
+    def windows(rows):
+        targets = ts.future_targets(rows[:, 0], width, [24])
+        return ts.window_array(rows, width, len(targets)), targets
+
+    (x_train, z_train), (x_val, z_val) = windows(z[:split]), windows(z[split:])
+
+    def degrees(values):
+        return scaler.inverse(values, column=0) * 10 + 50
+
+    persistence = {"persistence": degrees(x_val[:, -1, 0])}
+    return (x_train, z_train), (x_val, degrees(z_val[:, 0])), degrees, persistence
+
+
+def test_synthetic_weather_is_reproducible_and_its_upstream_column_leads():
+    series = ts.synthetic_weather(np.random.default_rng(3), 3000, lead=24)
+    assert series.shape == (3000, 4)
+    np.testing.assert_array_equal(series, ts.synthetic_weather(np.random.default_rng(3), 3000))
+    temperature, upstream = series[:, 0], series[:, 1]
+    ahead = np.corrcoef(upstream[:-24], temperature[24:])[0, 1]
+    assert ahead > 0.6 and ahead > np.corrcoef(upstream, temperature)[0, 1] + 0.1
+    assert np.allclose(series[:, 2] ** 2 + series[:, 3] ** 2, 1.0)
+    with pytest.raises(ValueError, match="hours"):
+        ts.synthetic_weather(np.random.default_rng(0), 1)
+
+
+def test_check_my_forecaster_passes_the_solution_and_names_typical_mistakes(capsys):
+    import keras
+
+    build = solution_namespace("05_time_series", "my-forecaster", "import keras\n")[
+        "build_my_forecaster"
+    ]
+    problem = forecasting_problem()
+    check.my_forecaster(build, *problem)
+    out = capsys.readouterr().out
+    assert out.startswith("Passed") and "below persistence" in out
+
+    def compiled(model):
+        model.compile(optimizer="adam", loss="mae")
+        return model
+
+    def stub(input_hours, n_features):
+        raise NotImplementedError
+
+    def uncompiled(input_hours, n_features):
+        inputs = keras.Input((input_hours, n_features))
+        return keras.Model(inputs, keras.layers.Dense(1)(keras.layers.LSTM(8)(inputs)))
+
+    def next_24_hours(input_hours, n_features):
+        inputs = keras.Input((input_hours, n_features))
+        return compiled(keras.Model(inputs, keras.layers.Dense(24)(keras.layers.LSTM(8)(inputs))))
+
+    def a_sequence(input_hours, n_features):
+        inputs = keras.Input((input_hours, n_features))
+        hidden = keras.layers.LSTM(8, return_sequences=True)(inputs)
+        return compiled(keras.Model(inputs, keras.layers.Dense(1)(hidden)))
+
+    def wrong_input(input_hours, n_features):
+        inputs = keras.Input((input_hours, n_features + 1))
+        return compiled(keras.Model(inputs, keras.layers.Dense(1)(keras.layers.LSTM(8)(inputs))))
+
+    def constant(input_hours, n_features):
+        inputs = keras.Input((input_hours, n_features))
+        nothing = keras.layers.Lambda(lambda x: 0.0 * x[:, -1, :1])(inputs)
+        return compiled(keras.Model(inputs, keras.layers.Dense(1)(nothing)))
+
+    for wrong, message in (
+        (stub, "not written yet"),
+        (lambda h, n: None, "returned None"),
+        (uncompiled, "not compiled"),
+        (next_24_hours, "24 values per window"),
+        (a_sequence, "a sequence"),
+        (wrong_input, "reads windows of shape"),
+        (constant, "hardly change"),
+    ):
+        with pytest.raises(CheckFailed, match=message) as failure:
+            check.my_forecaster(wrong, *problem)
+        if wrong is constant:
+            assert "at least 3% below persistence" in str(failure.value)
+            assert "predict the *change*" in str(failure.value)
+
+
+TOY_SCORES = np.array([0.2, 0.9, 0.4, 0.75, 0.1, 0.6, 0.3, 0.8, 0.5, 0.35])
+
+
+def random_detector(seed, n=400):
+    """Scores of a made-up detector (higher on the faults) and the fault labels."""
+    rng = np.random.default_rng(seed)
+    labels = rng.random(n) < 0.1
+    return np.round(np.abs(rng.normal(0, 1, n)) + labels * rng.uniform(0, 3, n), 2), labels
+
+
+def f1(flagged, labels):
+    precision, recall = ts.precision_recall(flagged, labels)
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def test_check_anomaly_threshold_passes_the_solution_and_names_typical_mistakes(capsys):
+    choose = solution_namespace("05_time_series", "anomaly-threshold", "import numpy as np\n")[
+        "choose_threshold"
+    ]
+    detectors = {"rule": random_detector(1)[0], "network": random_detector(2)[0]}
+    labels = random_detector(1)[1]
+    for seed in range(5):  # the solution reaches the best F1 that the check computes
+        scores, faults = random_detector(seed)
+        assert f1(scores > choose(scores, faults), faults) == pytest.approx(
+            check._best_f1(scores, faults), abs=1e-12
+        )
+    check.anomaly_threshold(choose, {"rule": detectors["rule"]}, labels)
+    assert capsys.readouterr().out.startswith("Passed: your thresholds reach the best F1")
+
+    def stub(scores, labels):
+        raise NotImplementedError
+
+    def greater_or_equal(scores, labels):  # the best threshold if flags were scores >= t
+        return max(np.unique(scores), key=lambda t: (f1(scores >= t, labels), t))
+
+    for wrong, message in (
+        (stub, "choose_threshold is not written yet"),
+        (lambda s, y: None, "returned None"),
+        (lambda s, y: "high", "one number"),
+        (lambda s, y: np.quantile(s, 0.995), "quantile of the scores does not look at the labels"),
+        (greater_or_equal, "score >= threshold"),
+        (lambda s, y: s.min() - 1, "flags too many normal hours"),
+        (lambda s, y: np.sort(s)[-2], "precision alone"),
+        (lambda s, y: 0.55 if len(s) == len(TOY_SCORES) else 0.0, "validation scores of the rule"),
+    ):
+        with pytest.raises(CheckFailed, match=message):
+            check.anomaly_threshold(wrong, {"rule": detectors["rule"]}, labels)
 
 
 # ---------------------------------------------------------------- reading the results

@@ -13,9 +13,13 @@ from instructor.check_values import solution_namespace
 SOLUTION = {
     **solution_namespace("06_seq2seq_translation", "greedy-decode", "import numpy as np"),
     **solution_namespace("06_seq2seq_translation", "masked-loss", "import keras"),
+    **solution_namespace(
+        "06_seq2seq_translation", "chat-bot", "import keras\nfrom helpers import translation as tr"
+    ),
 }
 solution_decode = SOLUTION["greedy_decode"]  # the instructor notebook's solutions
 solution_loss = SOLUTION["masked_loss"]
+solution_chat_bot = SOLUTION["train_chat_bot"]
 
 PAIRS = [
     ("Go.", "Va !"),
@@ -421,3 +425,92 @@ def test_bleu_counts_unk_as_one_wrong_word():
     one_word = tr.corpus_bleu(["ce n'est pas unk."], refs)
     assert with_unk.score == one_word.score
     assert with_unk.sys_len == 5  # ce n'est pas unk . : not [ UNK ] as three tokens
+
+
+# ----------------------------------------------------------------------------- chat bot
+
+
+@pytest.fixture(scope="module")
+def chat_data():
+    """The chat data as the notebook prepares it: the check's arguments after the function."""
+    chat = tr.make_chat_pairs(seed=0)
+    source, target = tr.make_vectorizers(
+        chat.train, source_tokens=500, target_tokens=500, source_length=12, target_length=10
+    )
+    return {
+        "train_data": tr.make_dataset(chat.train, source, target, batch_size=32, shuffle=True),
+        "val_data": tr.make_dataset(chat.val, source, target, batch_size=100),
+        "source_vocabulary": source.get_vocabulary(),
+        "target_vocabulary": target.get_vocabulary(),
+    }
+
+
+def check_chat_bot(train_chat_bot, data):
+    return check.chat_bot(
+        train_chat_bot,
+        data["train_data"],
+        data["val_data"],
+        data["source_vocabulary"],
+        data["target_vocabulary"],
+    )
+
+
+def test_check_chat_bot_passes_the_solution(chat_data, capsys):
+    model = check_chat_bot(solution_chat_bot, chat_data)
+    out = capsys.readouterr().out
+    assert out.startswith("Passed") and "with attention" in out, out
+    assert isinstance(model, tr.Translator) and model.history.history["loss"]
+
+
+def _chat_model(source_vocabulary, target_vocabulary, attention=False):
+    import keras
+
+    model = tr.Translator(
+        source_vocabulary, target_vocabulary, embedding_dim=32, units=64, attention=attention
+    )
+    model.compile(optimizer=keras.optimizers.Adam(5e-3), loss=tr.masked_loss)
+    return model
+
+
+def _never_trained(train_data, val_data, source_vocabulary, target_vocabulary):
+    return _chat_model(source_vocabulary, target_vocabulary, attention=True)
+
+
+def _never_compiled(train_data, val_data, source_vocabulary, target_vocabulary):
+    return tr.Translator(source_vocabulary, target_vocabulary, attention=True)
+
+
+def _plain_and_brief(train_data, val_data, source_vocabulary, target_vocabulary):
+    model = _chat_model(source_vocabulary, target_vocabulary, attention=False)
+    model.fit(train_data, epochs=2, verbose=0, shuffle=False)
+    return model
+
+
+def _returns_history(train_data, val_data, source_vocabulary, target_vocabulary):
+    """`return model.fit(...)`: what fit() returns (here without the cost of training)."""
+    import keras
+
+    return keras.callbacks.History()
+
+
+def _shared_vocabulary(train_data, val_data, source_vocabulary, target_vocabulary):
+    """One vocabulary for both sides (both are English), not the one the questions' ids use."""
+    shared = list(target_vocabulary) + sorted(set(source_vocabulary) - set(target_vocabulary))
+    return _chat_model(shared, shared)
+
+
+@pytest.mark.parametrize(
+    ("wrong", "message"),
+    [
+        (stub, "train_chat_bot is not written yet"),
+        (lambda *args: None, "returned None"),
+        (_never_trained, "never trained \\(0 training steps\\)"),
+        (_never_compiled, "never compiled"),
+        (_plain_and_brief, "about 2 epochs.*attention=True.*more epochs.*learning rate"),
+        (_returns_history, "History that fit\\(\\) gives"),
+        (_shared_vocabulary, "vocabularies are not the two"),
+    ],
+)
+def test_check_chat_bot_fails_wrong_answers(chat_data, wrong, message):
+    with pytest.raises(CheckFailed, match=message):
+        check_chat_bot(wrong, chat_data)

@@ -1,8 +1,10 @@
-"""Checks of unit 06's exercises: the masked loss and the greedy decoding loop.
+"""Checks of unit 06's exercises: the masked loss, the greedy decoding loop, the chat bot.
 
 The loss is compared with Keras' own cross-entropy with the padding weighted 0. The
 decoding loop is checked by what makes it greedy: read back in one teacher-forced pass,
 every token it chose must be the model's most likely next token after the ones before.
+The chat bot is trained by the student's function, then measured on held-out pairs: the
+share of answer tokens it predicts right when given the true previous ones.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import keras
 import numpy as np
 
 from helpers.checks import call_student, fail, passed
-from helpers.translation import _tiny_translator
+from helpers.translation import Translator, _tiny_translator
+
+CHAT_ACCURACY = 0.97  # teacher-forced token accuracy on the held-out chat pairs
 
 
 def _as_ids(got, n_rows: int, max_length: int) -> np.ndarray:
@@ -143,3 +147,102 @@ def _typical_mistakes(y_true, y_pred, mask) -> dict[str, float]:
         ),
         "the loss with y_pred read as probabilities (from_logits=False)": as_probs[real].mean(),
     }
+
+
+def _teacher_forced_accuracy(model: Translator, data) -> tuple[float, int, int]:
+    """Share of real target tokens predicted right given the true previous ones; tokens, pairs."""
+    right = tokens = pairs = 0
+    for (source_ids, decoder_input), target in data:
+        try:
+            logits = model((source_ids, decoder_input), training=False)
+            predicted = np.argmax(keras.ops.convert_to_numpy(logits), axis=-1)
+        except Exception as exc:
+            fail(f"calling your model on the validation batches raised {type(exc).__name__}: {exc}")
+        target = np.asarray(target)
+        real = target != 0
+        right += int(((predicted == target) & real).sum())
+        tokens, pairs = tokens + int(real.sum()), pairs + len(target)
+    return right / max(tokens, 1), tokens, pairs
+
+
+def _why_short(model: Translator, accuracy: float, train_data) -> str:
+    """What keeps the chat bot below CHAT_ACCURACY, and what to try."""
+    score = f"your chat bot predicts {accuracy:.1%} of the validation answers' tokens"
+    if not getattr(model, "compiled", False):
+        return (
+            f"{score}: the model was never compiled, so fit() could not train it. Compile it "
+            "with loss=tr.masked_loss, an optimizer (keras.optimizers.Adam) and "
+            "metrics=[tr.masked_accuracy], then fit it on train_data, and return that model."
+        )
+    optimizer = getattr(model, "optimizer", None)
+    steps = int(keras.ops.convert_to_numpy(optimizer.iterations)) if optimizer else 0
+    if steps == 0:
+        return (
+            f"{score}: it is compiled but was never trained (0 training steps). Call "
+            "model.fit(train_data, validation_data=val_data, epochs=...) before returning it."
+        )
+    batches = int(train_data.cardinality()) if hasattr(train_data, "cardinality") else 0
+    trained = f"after {steps} training steps"
+    if batches > 0:
+        trained += f" (about {steps / batches:.0f} epochs)"
+    tries = [
+        "more epochs, while val_masked_accuracy still rises",
+        "a larger learning rate (Adam's default 1e-3 is slow on this small corpus)",
+        "more units",
+    ]
+    if not model.use_attention:
+        tries.insert(
+            0,
+            "attention=True (without it the decoder must carry the names, places and foods "
+            "of the question through one state vector; with it, it looks back and copies them)",
+        )
+    return f"{score} {trained}; {CHAT_ACCURACY:.0%} are needed. Try: " + "; ".join(tries) + "."
+
+
+def chat_bot(
+    train_chat_bot: Callable,
+    train_data,
+    val_data,
+    source_vocabulary,
+    target_vocabulary,
+    *,
+    seed: int = 2,
+) -> Translator:
+    """Exercise `chat-bot`: train the student's chat bot, measure it on the validation pairs
+    (held out from training; the test pairs stay for the model's own answers later).
+
+    Returns the trained model, for the cells that let it answer on its own."""
+    keras.utils.set_random_seed(seed)
+    model = call_student(
+        train_chat_bot,
+        train_data,
+        val_data,
+        source_vocabulary,
+        target_vocabulary,
+        what="train_chat_bot",
+    )
+    if model is None:
+        fail("train_chat_bot returned None: return the trained model (`return model`).")
+    if isinstance(model, keras.callbacks.History):
+        fail("train_chat_bot returned the History that fit() gives: return the model itself.")
+    if not isinstance(model, Translator):
+        fail(
+            f"train_chat_bot returned a {type(model).__name__}, not a tr.Translator: build "
+            "the chat bot with tr.Translator(source_vocabulary, target_vocabulary, ...)."
+        )
+    if list(model.source_vocabulary) != list(source_vocabulary) or list(
+        model.target_vocabulary
+    ) != list(target_vocabulary):
+        fail(
+            "the model's vocabularies are not the two given to train_chat_bot, whose ids the "
+            "datasets hold: build tr.Translator(source_vocabulary, target_vocabulary, ...)."
+        )
+    accuracy, tokens, pairs = _teacher_forced_accuracy(model, val_data)
+    if accuracy < CHAT_ACCURACY:
+        fail(_why_short(model, accuracy, train_data))
+    kind = "with attention" if model.use_attention else "without attention"
+    passed(
+        f"your chat bot ({kind}) predicts {accuracy:.1%} of the {tokens} answer tokens of "
+        f"{pairs} validation pairs, given the true previous ones ({CHAT_ACCURACY:.0%} needed)."
+    )
+    return model

@@ -197,6 +197,34 @@ def _sentiment_inputs(rng: np.random.Generator) -> dict:
     }
 
 
+SYNTHETIC_VOCAB = 300
+
+
+def synthetic_reviews(rng: np.random.Generator, n: int) -> tuple[list[np.ndarray], np.ndarray]:
+    """Made-up "reviews" of 8 to 30 token ids: filler words and one or three sentiment words
+    (ids 2-11 positive, 12-21 negative); the label is the polarity of the majority."""
+    reviews, labels = [], []
+    for _ in range(n):
+        review = rng.integers(22, SYNTHETIC_VOCAB, size=int(rng.integers(8, 31)))
+        count = int(rng.choice([1, 3]))
+        polarity = rng.integers(0, 2, size=count)
+        words = np.where(polarity == 1, rng.integers(2, 12, count), rng.integers(12, 22, count))
+        review[rng.choice(len(review), count, replace=False)] = words
+        reviews.append(review)
+        labels.append(int(2 * polarity.sum() > count))
+    return reviews, np.asarray(labels)
+
+
+def _my_model_inputs(rng: np.random.Generator) -> dict:
+    train_ids, train_labels = synthetic_reviews(rng, 1500)
+    test_ids, test_labels = synthetic_reviews(rng, 400)
+    return {
+        "seed": int(rng.integers(0, 2**31)), "vocab_size": SYNTHETIC_VOCAB,
+        "train_ids": train_ids, "train_labels": train_labels,
+        "test_ids": test_ids, "test_labels": test_labels,
+    }  # fmt: skip
+
+
 def _windows_inputs(rng: np.random.Generator) -> dict:
     n, features = int(rng.integers(12, 30)), int(rng.integers(1, 4))
     data = _normal(rng, n, features)
@@ -209,6 +237,93 @@ def _windows_inputs(rng: np.random.Generator) -> dict:
 def _mae_inputs(rng: np.random.Generator) -> dict:
     temperatures = 10 + np.cumsum(_normal(rng, int(rng.integers(20, 60))))
     return {"cases": [{"temperatures": temperatures, "horizon": h} for h in (1, 3, 7)]}
+
+
+FORECAST_EPOCHS = 20  # over the hidden training windows, in batches of 32
+FORECAST_GAIN = 0.10  # the trained forecaster's MAE must be this much below persistence's
+
+
+def _forecaster_inputs(rng: np.random.Generator) -> dict:
+    from helpers.timeseries import synthetic_weather
+
+    hours = 24 * int(rng.integers(50, 70))
+    series = synthetic_weather(rng, hours)  # a day's lead in column 1, as in the notebook's
+    split = int(0.7 * hours)  # training part; the rest is the validation part
+    series = (series - series[:split].mean(axis=0)) / series[:split].std(axis=0)
+    return {
+        "series": series, "split": split, "input_hours": int(rng.choice([24, 36])),
+        "horizon": 24, "epochs": FORECAST_EPOCHS, "seed": int(rng.integers(0, 1000)),
+    }  # fmt: skip
+
+
+def compare_forecasts(got: object, want: object, spec: Spec) -> str | None:
+    """A forecaster trained in the sandbox on a hidden series: the MAE of its forecasts
+    against the truth of the instructor's run (never the student's), at least FORECAST_GAIN
+    below that of persistence on the same windows."""
+    truth = np.asarray(want["truth"], dtype="float64")
+    persistence = np.asarray(want["persistence"], dtype="float64")
+    try:
+        forecast = np.concatenate([np.asarray(c, dtype="float64") for c in got["forecast"]])
+    except (TypeError, ValueError, KeyError, IndexError):
+        return "its forecasts could not be read as numbers of one shape"
+    if forecast.shape != (len(truth), 1):
+        return (
+            f"its forecasts have shape {forecast.shape} for {len(truth)} windows, expected "
+            f"({len(truth)}, 1): one value per window, the target 24 steps after it"
+        )
+    if not np.all(np.isfinite(forecast)):
+        return "its forecasts hold NaN or infinity after training: try a smaller learning rate"
+    mine = float(np.mean(np.abs(forecast[:, 0] - truth)))
+    base = float(np.mean(np.abs(persistence - truth)))
+    if mine <= (1 - FORECAST_GAIN) * base:
+        return None
+    return (
+        f"trained {FORECAST_EPOCHS} epochs on a hidden series, its validation MAE is "
+        f"{mine:.3f} (normalised units) against persistence's {base:.3f}, and it must be at "
+        f"least {FORECAST_GAIN:.0%} lower: predict the change from the last observed value "
+        "(starting at zero), try another learning rate or fewer units"
+    )
+
+
+def _threshold_inputs(rng: np.random.Generator) -> dict:
+    cases = []
+    for _ in range(3):
+        n = int(rng.integers(80, 400))
+        labels = rng.random(n) < rng.uniform(0.05, 0.2)
+        labels[int(rng.integers(0, n))] = True  # at least one fault
+        scores = np.abs(rng.normal(0, 1, n)) + labels * rng.uniform(0.0, 3.0, n)
+        cases.append({"scores": np.round(scores, 2), "labels": labels})  # ties, as in practice
+    return {"cases": cases}
+
+
+def _f1(flags: np.ndarray, labels: np.ndarray) -> float:
+    hits = int(np.sum(flags & labels))
+    return 2 * hits / (int(flags.sum()) + int(labels.sum())) if hits else 0.0
+
+
+def compare_best_f1(got: object, want: object, spec: Spec) -> str | None:
+    """The flags of the student's threshold (score > threshold, computed in the sandbox in
+    plain Python) must reach, on the labels of the instructor's run, the F1 of the
+    instructor's threshold: the best one."""
+    if not isinstance(got, list) or len(got) != len(want):
+        return f"expected the flags of {len(want)} cases"
+    for number, (mine, best) in enumerate(zip(got, want, strict=True), start=1):
+        labels = np.asarray(best["labels"], dtype=bool)
+        try:
+            flags = np.asarray(mine["flags"], dtype=bool)
+        except (TypeError, KeyError, ValueError):
+            return f"case {number}: the flags could not be read"
+        if flags.shape != labels.shape:
+            return f"case {number}: {flags.size} flags for {labels.size} scores"
+        reached, possible = _f1(flags, labels), _f1(np.asarray(best["flags"], bool), labels)
+        if reached < possible - 1e-9:
+            return (
+                f"case {number} ({labels.size} scores, {labels.sum()} faults): your threshold "
+                f"flags {flags.sum()} with F1 {reached:.3f}, the best threshold reaches F1 "
+                f"{possible:.3f}; try every distinct score, flag the scores above it "
+                "(score > threshold) and keep the best F1"
+            )
+    return None
 
 
 def _loss_inputs(rng: np.random.Generator) -> dict:
@@ -229,6 +344,33 @@ def _decode_inputs(rng: np.random.Generator) -> dict:
         "target_words": target_words, "source_ids": source_ids,
         "max_length": int(rng.integers(4, 9)),
     }  # fmt: skip
+
+
+def _chat_bot_inputs(rng: np.random.Generator) -> dict:
+    return {"seed": int(rng.integers(0, 2**31))}  # a split of the chat corpus of its own
+
+
+CHAT_BOT_SHARE = 0.8  # of the instructor solution's exact-match rate on the same questions
+
+
+def compare_chat_answers(got: object, want: object, spec: Spec) -> str | None:
+    """Greedy answers to held-out questions, as tokens: the share that equals the reference
+    answer of the instructor's run (never the student's), against CHAT_BOT_SHARE of the
+    instructor solution's own share."""
+    references = want["references"]
+    answers = got.get("answers") if isinstance(got, dict) else None
+    if not isinstance(answers, list) or len(answers) != len(references):
+        return f"the answers could not be read as one token list per question ({len(references)})"
+    right = sum(a == r for a, r in zip(answers, references, strict=True))
+    solution = sum(a == r for a, r in zip(want["answers"], references, strict=True))
+    needed = int(np.ceil(round(CHAT_BOT_SHARE * solution, 6)))
+    if right >= needed:
+        return None
+    return (
+        f"it answered {right} of {len(references)} held-out questions exactly right; the "
+        f"solution answers {solution}, and {needed} are needed to pass: try attention (to copy "
+        "names, places and foods from the question), more epochs or a larger learning rate"
+    )
 
 
 def _grid_inputs(rng: np.random.Generator) -> dict:
@@ -259,6 +401,31 @@ def _compose_step_inputs(rng: np.random.Generator) -> dict:
     batch, start = int(rng.integers(1, 4)), int(rng.integers(5, 10))
     seed = np.stack([encode(random_chorale(rng, start)) for _ in range(batch)])
     return {"seed": int(rng.integers(0, 2**31)), "tokens": seed, "steps": int(rng.integers(3, 6))}
+
+
+MY_MODEL_ACCURACY = 0.85  # on the made-up reviews; a model that learns nothing scores ~0.5
+
+
+def compare_trained_classifier(got: object, want: object, spec: Spec) -> str | None:
+    """A model trained in the sandbox: accuracy of its probabilities against the labels of
+    the instructor's run (never the student's), above MY_MODEL_ACCURACY."""
+    labels = np.asarray(want["labels"], dtype="float64")
+    try:
+        p = np.asarray(got["p"], dtype="float64")
+    except (TypeError, ValueError, KeyError, IndexError):
+        return "the model's predictions could not be read as probabilities"
+    if p.shape != labels.shape:
+        return f"{p.size} predictions for {labels.size} held-out reviews"
+    if not got.get("recurrent"):
+        return "the model has no recurrent layer (LSTM, GRU, SimpleRNN or a Bidirectional one)"
+    accuracy = float(np.mean((p > 0.5) == (labels > 0.5)))
+    if not accuracy >= MY_MODEL_ACCURACY:
+        return (
+            f"accuracy {accuracy:.2f} on held-out reviews after 3 epochs, below "
+            f"{MY_MODEL_ACCURACY:.2f}: is it compiled with a sensible learning rate, and does it "
+            "end in one sigmoid unit?"
+        )
+    return None
 
 
 def compare_problems(got: object, want: object, spec: Spec) -> str | None:
@@ -362,6 +529,27 @@ def probe(ns, inputs):
     model.layers[-1].set_weights([rng.normal(0, 2, (6, 1)), np.zeros(1)])
     return floats(student(ns, "predict_sentiment")(model, list(inputs["sentences"])))
 """
+_MY_MODEL = """
+def probe(ns, inputs):
+    import keras
+    from helpers.checks.sentiment import recurrent_layers
+
+    def padded(rows):
+        out = np.zeros((len(rows), max(len(r) for r in rows)), dtype="int32")
+        for i, row in enumerate(rows):
+            out[i, : len(row)] = row
+        return out
+
+    keras.utils.set_random_seed(inputs["seed"])
+    model = student(ns, "build_my_model")(inputs["vocab_size"])
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"build_my_model returned a {type(model).__name__}, not a model")
+    labels = np.asarray(inputs["train_labels"], dtype="float32")
+    model.fit(padded(inputs["train_ids"]), labels, epochs=3, batch_size=32, verbose=0)
+    p = numpy(model.predict(padded(inputs["test_ids"]), verbose=0)).reshape(-1)
+    return {"recurrent": recurrent_layers(model), "p": [float(v) for v in p],
+            "labels": inputs["test_labels"]}
+"""
 _WINDOWS = """
 def probe(ns, inputs):
     f = student(ns, "windows_by_hand")
@@ -373,6 +561,44 @@ _MAE = """
 def probe(ns, inputs):
     f = student(ns, "persistence_mae")
     return [float(f(floats(c["temperatures"]), c["horizon"])) for c in inputs["cases"]]
+"""
+_MY_FORECASTER = """
+def probe(ns, inputs):
+    import keras
+
+    series = floats(inputs["series"], "float32")  # normalised; column 0 the target
+    width, horizon, split = inputs["input_hours"], inputs["horizon"], inputs["split"]
+
+    def windows(part):
+        n = len(part) - width - horizon + 1
+        return np.stack([part[i : i + width] for i in range(n)]), part[width - 1 + horizon :, 0]
+
+    (x_train, y_train), (x_val, y_val) = windows(series[:split]), windows(series[split:])
+    keras.utils.set_random_seed(inputs["seed"])
+    model = student(ns, "build_my_forecaster")(width, series.shape[1])
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"build_my_forecaster returned a {type(model).__name__}, not a model")
+    if not getattr(model, "compiled", False):
+        raise ValueError("the model is not compiled: call model.compile(...) before returning it")
+    model.fit(x_train, y_train[:, None], batch_size=32, epochs=inputs["epochs"], verbose=0)
+    # In time order, `horizon` windows at a time: no call sees a later window, whose last
+    # hours hold the targets of the earlier ones.
+    chunks = range(0, len(x_val), horizon)
+    forecast = [numpy(model(x_val[i : i + horizon], training=False)) for i in chunks]
+    return {"forecast": forecast, "truth": y_val, "persistence": x_val[:, -1, 0]}
+"""
+_THRESHOLD = """
+def probe(ns, inputs):
+    f = student(ns, "choose_threshold")
+    results = []
+    for case in inputs["cases"]:
+        scores, labels = case["scores"], case["labels"]
+        threshold = f(floats(scores), np.asarray(labels, dtype=bool))
+        if threshold is None:
+            raise ValueError("choose_threshold returned None, not a threshold")
+        threshold = float(threshold)  # once: the flags are plain Python comparisons
+        results.append({"flags": [float(s) > threshold for s in scores], "labels": labels})
+    return results
 """
 _LOSS = """
 def probe(ns, inputs):
@@ -406,6 +632,48 @@ def probe(ns, inputs):
             rows.append(row[: ends[0] + 1] if ends else row)
         results.append(rows)
     return results
+"""
+_CHAT_BOT_PRELUDE = KERAS_PRELUDE + "from helpers import translation as tr\n"
+_CHAT_BOT = """
+def probe(ns, inputs):
+    import keras
+    from helpers import translation as tr
+
+    chat = tr.make_chat_pairs(seed=inputs["seed"])  # as the notebook prepares its chat data
+    source, target = tr.make_vectorizers(
+        chat.train, source_tokens=500, target_tokens=500, source_length=12, target_length=10
+    )
+    train_data = tr.make_dataset(chat.train, source, target, batch_size=32, shuffle=True)
+    val_data = tr.make_dataset(chat.val, source, target, batch_size=100)
+    source_vocabulary, target_vocabulary = source.get_vocabulary(), target.get_vocabulary()
+    keras.utils.set_random_seed(inputs["seed"] % 1000)
+    model = student(ns, "train_chat_bot")(
+        train_data, val_data, source_vocabulary, target_vocabulary
+    )
+    if not isinstance(model, tr.Translator):
+        raise TypeError(f"train_chat_bot returned a {type(model).__name__}, not a tr.Translator")
+    if list(model.source_vocabulary) != list(source_vocabulary) or list(
+        model.target_vocabulary
+    ) != list(target_vocabulary):
+        raise ValueError("the model's vocabularies are not the two given to train_chat_bot")
+    questions = [q for q, _ in chat.test]
+    source_ids = numpy(source(questions)).astype("int64")
+    encoder_outputs, state = model.encode(source_ids)  # greedy decoding, written out here
+    tokens = np.full((len(questions), 1), model.start_id, dtype="int64")
+    chosen = []
+    for _ in range(10):
+        logits, state = model.decode(tokens, state, encoder_outputs, source_ids)
+        tokens = np.argmax(numpy(logits)[:, -1, :], axis=-1)[:, None].astype("int64")
+        chosen.append(tokens[:, 0].tolist())
+    answers = []
+    for ids in zip(*chosen):  # ids to words in plain Python, up to [end]
+        words = [target_vocabulary[int(i)] for i in ids]
+        words = words[: words.index("[end]")] if "[end]" in words else words
+        answers.append([w for w in words if w not in ("", "[start]")])
+    return {
+        "answers": answers,
+        "references": [tr.standardize_py(answer).split() for _, answer in chat.test],
+    }
 """
 _NOTES = """
 def probe(ns, inputs):
@@ -547,6 +815,15 @@ SPECS: list[Spec] = [
     ),  # fmt: skip
     Spec(
         "04_sentiment_lstm",
+        "my-model",
+        "`build_my_model` (trained on made-up reviews)",
+        _MY_MODEL,
+        _my_model_inputs,
+        compare=compare_trained_classifier,
+        **_KERAS,
+    ),  # fmt: skip
+    Spec(
+        "04_sentiment_lstm",
         "predict-sentiment",
         "`predict_sentiment`",
         _SENTIMENT,
@@ -558,6 +835,24 @@ SPECS: list[Spec] = [
     _quiz("04_sentiment_lstm"),
     Spec("05_time_series", "windows", "`windows_by_hand`", _WINDOWS, _windows_inputs),
     Spec("05_time_series", "baseline-mae", "`persistence_mae`", _MAE, _mae_inputs),
+    Spec(
+        "05_time_series",
+        "my-forecaster",
+        "`build_my_forecaster` (trained on a hidden series)",
+        _MY_FORECASTER,
+        _forecaster_inputs,
+        compare=compare_forecasts,
+        **_KERAS,
+    ),  # fmt: skip
+    Spec(
+        "05_time_series",
+        "anomaly-threshold",
+        "`choose_threshold`",
+        _THRESHOLD,
+        _threshold_inputs,
+        modules=NUMPY_MODULES | {"sklearn"},  # its metrics may compute precision and recall
+        compare=compare_best_f1,
+    ),  # fmt: skip
     _quiz("05_time_series"),
     Spec(
         "06_seq2seq_translation",
@@ -576,6 +871,16 @@ SPECS: list[Spec] = [
         _DECODE,
         _decode_inputs,
         **_KERAS,
+    ),  # fmt: skip
+    Spec(
+        "06_seq2seq_translation",
+        "chat-bot",
+        "`train_chat_bot` (its greedy answers to held-out questions)",
+        _CHAT_BOT,
+        _chat_bot_inputs,
+        prelude=_CHAT_BOT_PRELUDE,
+        modules=KERAS_MODULES,
+        compare=compare_chat_answers,
     ),  # fmt: skip
     _quiz("06_seq2seq_translation"),
     Spec("07_music_composition", "to-notes", "`grid_to_notes`", _NOTES, _grid_inputs),
