@@ -412,9 +412,9 @@ def my_model(compile_with=None, last=None, recurrent=True):
 
 
 def test_my_model_check_passes_on_the_solution(made_up_reviews, capsys):
-    scores = check.my_sentiment_model(my_model(), SYNTHETIC_VOCAB, *made_up_reviews)
-    assert scores["best"] >= check.MY_MODEL_TARGET
-    assert capsys.readouterr().out.startswith("Passed:")
+    check.my_sentiment_model(my_model(), SYNTHETIC_VOCAB, *made_up_reviews)
+    out = capsys.readouterr().out
+    assert out.startswith("Passed: trained on 1,500 reviews x 200 tokens for 3 epochs"), out
 
 
 @pytest.mark.parametrize(
