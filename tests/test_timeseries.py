@@ -481,8 +481,13 @@ def test_check_my_forecaster_passes_the_solution_and_names_typical_mistakes(caps
 
     def constant(input_hours, n_features):
         inputs = keras.Input((input_hours, n_features))
-        nothing = keras.layers.Lambda(lambda x: 0.0 * x[:, -1, :1])(inputs)
+        nothing = keras.layers.Lambda(lambda x: 0.0 * x)(keras.layers.LSTM(4)(inputs))
         return compiled(keras.Model(inputs, keras.layers.Dense(1)(nothing)))
+
+    def no_recurrent_layer(input_hours, n_features):
+        inputs = keras.Input((input_hours, n_features))
+        flat = keras.layers.Flatten()(inputs)
+        return compiled(keras.Model(inputs, keras.layers.Dense(1)(flat)))
 
     for wrong, message in (
         (stub, "not written yet"),
@@ -492,6 +497,7 @@ def test_check_my_forecaster_passes_the_solution_and_names_typical_mistakes(caps
         (a_sequence, "a sequence"),
         (wrong_input, "reads windows of shape"),
         (constant, "hardly change"),
+        (no_recurrent_layer, "no recurrent layer"),
     ):
         with pytest.raises(CheckFailed, match=message) as failure:
             check.my_forecaster(wrong, *problem)

@@ -15,6 +15,7 @@ import numpy as np
 
 from helpers import timeseries as ts
 from helpers.checks import call_student, expect_array, fail, passed
+from helpers.training import recurrent_layers
 
 
 def _reference_windows(data: np.ndarray, target: np.ndarray, input_width: int, horizon: int):
@@ -199,6 +200,12 @@ def my_forecaster(
         fail(
             "your model is not compiled: call model.compile(optimizer=..., loss=...) before "
             'returning it (for example Adam and loss="mae"); the check trains it with fit.'
+        )
+    if not recurrent_layers(model):
+        kinds = " -> ".join(type(layer).__name__ for layer in model.layers) or "no layers"
+        fail(
+            f"your model ({kinds}) has no recurrent layer: this is the lectures' exercise of an "
+            "LSTM on a time series, so read the window with an LSTM (or a GRU)."
         )
     _check_output_shape(_model_output(model, x_val[:2]).shape)
     order = np.random.default_rng(seed).permutation(len(x_train))

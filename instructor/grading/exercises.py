@@ -266,6 +266,8 @@ def compare_forecasts(got: object, want: object, spec: Spec) -> str | None:
         forecast = np.concatenate([np.asarray(c, dtype="float64") for c in got["forecast"]])
     except (TypeError, ValueError, KeyError, IndexError):
         return "its forecasts could not be read as numbers of one shape"
+    if not got.get("recurrent"):
+        return "the model has no recurrent layer: read the window with an LSTM (or a GRU)"
     if forecast.shape != (len(truth), 1):
         return (
             f"its forecasts have shape {forecast.shape} for {len(truth)} windows, expected "
@@ -585,7 +587,10 @@ def probe(ns, inputs):
     # hours hold the targets of the earlier ones.
     chunks = range(0, len(x_val), horizon)
     forecast = [numpy(model(x_val[i : i + horizon], training=False)) for i in chunks]
-    return {"forecast": forecast, "truth": y_val, "persistence": x_val[:, -1, 0]}
+    from helpers.training import recurrent_layers
+
+    return {"forecast": forecast, "truth": y_val, "persistence": x_val[:, -1, 0],
+            "recurrent": [type(layer).__name__ for layer in recurrent_layers(model)]}
 """
 _THRESHOLD = """
 def probe(ns, inputs):
