@@ -42,6 +42,16 @@ def call_student(function: Callable[..., Any], *args: Any, what: str, **kwargs: 
         fail(f"{what} raised {type(exc).__name__}: {exc}")
 
 
+def require_recurrent(model: Any, advice: str) -> None:
+    """Fail unless `model` holds a recurrent layer (nested and Bidirectional ones count);
+    `advice` says which layer to add."""
+    from helpers.training import recurrent_layers
+
+    if not recurrent_layers(model):
+        kinds = " -> ".join(type(layer).__name__ for layer in model.layers) or "no layers"
+        fail(f"the model ({kinds}) has no recurrent layer: {advice}")
+
+
 def expect_array(
     got: Any,
     expected: np.ndarray,

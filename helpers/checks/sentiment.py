@@ -14,7 +14,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from helpers.checks import call_student, expected_values, fail, passed
+from helpers.checks import call_student, expected_values, fail, passed, require_recurrent
 
 
 def layer_summary(model) -> list[dict[str, Any]]:
@@ -142,25 +142,12 @@ MY_MODEL_VAL_REVIEWS = 500  # the first validation reviews
 MY_MODEL_TOKENS = 200  # the last tokens of each review
 MY_MODEL_EPOCHS = 3
 MY_MODEL_TARGET = 0.70  # best validation accuracy to reach (chance is about 0.5)
-RECURRENT_LAYERS = ("SimpleRNN", "LSTM", "GRU", "RNN")
 
 MY_MODEL_ADVICE = (
     "What to try: mask the padding (mask_zero=True on the Embedding); an LSTM or GRU of 16 to 64 "
     "units; Adam with a learning rate near 1e-3 (much larger makes training jump around); "
     "loss='binary_crossentropy' with one sigmoid output."
 )
-
-
-def recurrent_layers(model) -> list[str]:
-    """Names of the recurrent layers of a model, looking inside Bidirectional wrappers."""
-    found = []
-    for layer in model.layers:
-        inner = getattr(layer, "forward_layer", None) or getattr(layer, "layer", None)
-        for candidate in (layer, inner):
-            if candidate is not None and type(candidate).__name__ in RECURRENT_LAYERS:
-                found.append(type(layer).__name__)
-                break
-    return found
 
 
 def masks_padding(model) -> bool:
@@ -193,13 +180,11 @@ def my_sentiment_model(
             "the model is not compiled: call model.compile(optimizer=..., "
             "loss='binary_crossentropy', metrics=['accuracy']) before returning it."
         )
-    if not recurrent_layers(model):
-        kinds = " -> ".join(type(layer).__name__ for layer in model.layers) or "no layers"
-        fail(
-            f"the model ({kinds}) has no recurrent layer: this exercise is about recurrent "
-            "networks, so put an LSTM, GRU or SimpleRNN (or a Bidirectional one) between the "
-            "embedding and the output."
-        )
+    require_recurrent(
+        model,
+        "this exercise is about recurrent networks, so put an LSTM, GRU or SimpleRNN (or a "
+        "Bidirectional one) between the embedding and the output.",
+    )
     probe = np.array([[5, 6, 7, 0], [8, 9, 10, 11]], dtype="int32")
     try:
         out = np.asarray(model(probe, training=False), dtype="float64")

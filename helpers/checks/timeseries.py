@@ -14,8 +14,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from helpers import timeseries as ts
-from helpers.checks import call_student, expect_array, fail, passed
-from helpers.training import recurrent_layers
+from helpers.checks import call_student, expect_array, fail, passed, require_recurrent
 
 
 def _reference_windows(data: np.ndarray, target: np.ndarray, input_width: int, horizon: int):
@@ -201,12 +200,11 @@ def my_forecaster(
             "your model is not compiled: call model.compile(optimizer=..., loss=...) before "
             'returning it (for example Adam and loss="mae"); the check trains it with fit.'
         )
-    if not recurrent_layers(model):
-        kinds = " -> ".join(type(layer).__name__ for layer in model.layers) or "no layers"
-        fail(
-            f"your model ({kinds}) has no recurrent layer: this is the lectures' exercise of an "
-            "LSTM on a time series, so read the window with an LSTM (or a GRU)."
-        )
+    require_recurrent(
+        model,
+        "this is the lectures' exercise of an LSTM on a time series, so read the window with "
+        "an LSTM (or a GRU).",
+    )
     _check_output_shape(_model_output(model, x_val[:2]).shape)
     order = np.random.default_rng(seed).permutation(len(x_train))
     steps = -(-len(x_train) // FORECAST_BATCH)

@@ -534,7 +534,7 @@ def probe(ns, inputs):
 _MY_MODEL = """
 def probe(ns, inputs):
     import keras
-    from helpers.checks.sentiment import recurrent_layers
+    from helpers.training import recurrent_layers
 
     def padded(rows):
         out = np.zeros((len(rows), max(len(r) for r in rows)), dtype="int32")
@@ -549,7 +549,8 @@ def probe(ns, inputs):
     labels = np.asarray(inputs["train_labels"], dtype="float32")
     model.fit(padded(inputs["train_ids"]), labels, epochs=3, batch_size=32, verbose=0)
     p = numpy(model.predict(padded(inputs["test_ids"]), verbose=0)).reshape(-1)
-    return {"recurrent": recurrent_layers(model), "p": [float(v) for v in p],
+    return {"recurrent": [type(layer).__name__ for layer in recurrent_layers(model)],
+            "p": [float(v) for v in p],
             "labels": inputs["test_labels"]}
 """
 _WINDOWS = """
