@@ -53,7 +53,10 @@ def cudnn_compatible(layer) -> tuple[bool, str]:
         reasons.append("reset_after=False")
     if reasons:
         return False, "prevented by " + ", ".join(reasons)
-    return True, "(default arguments qualify)"
+    needs = "tanh, sigmoid gates, biases, no recurrent_dropout, not unrolled"
+    if isinstance(layer, keras.layers.GRU):
+        needs += ", reset_after=True"
+    return True, f"(it has what the kernel needs: {needs})"
 
 
 def recurrent_layers(model: Any) -> list[Any]:

@@ -246,6 +246,9 @@ def test_cudnn_compatible():
     assert training.cudnn_compatible(layers.LSTM(4))[0]
     assert training.cudnn_compatible(layers.Bidirectional(layers.LSTM(4)))[0]
     assert training.cudnn_compatible(layers.GRU(4))[0]
+    ok, why = training.cudnn_compatible(layers.LSTM(4, dropout=0.3))  # input dropout is fine
+    assert ok and "no recurrent_dropout" in why and "reset_after" not in why
+    assert "reset_after=True" in training.cudnn_compatible(layers.GRU(4))[1]
     ok, why = training.cudnn_compatible(layers.LSTM(4, recurrent_dropout=0.2))
     assert not ok and "recurrent_dropout" in why
     ok, why = training.cudnn_compatible(layers.GRU(4, reset_after=False))
