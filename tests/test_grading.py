@@ -30,6 +30,23 @@ def unit_submission(unit: str, answers: dict[str, str]):
     return nb
 
 
+def solution_answer(unit: str, answer: str) -> str:
+    """The instructor's source of one answer cell of a unit."""
+    nb = read(NOTEBOOKS / f"{unit}.ipynb")
+    return next(c.source for c in nb.cells if answer_id(c) == answer)
+
+
+def grade_class(tmp_path: Path, unit: str, students: dict[str, dict[str, str]]) -> dict:
+    """Grade one submission of `unit` per student ({student: {answer id: source}}); returns
+    {student: {exercise id: its mark}}."""
+    for student, answers in students.items():
+        folder = tmp_path / "class" / student
+        folder.mkdir(parents=True)
+        nbformat.write(unit_submission(unit, answers), str(folder / f"{unit}.ipynb"))
+    results, _ = grader.grade(tmp_path / "class", tmp_path / "out", jobs=2, seed=1)
+    return {r.student: {e.id: e for e in r.exercises} for r in results}
+
+
 @pytest.fixture(scope="module")
 def class_folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("class")
@@ -120,16 +137,12 @@ def test_instructor_solutions_get_full_marks(unit, tmp_path):
 
 
 def test_03_gru_cell_is_graded_against_the_instructor_solution(tmp_path):
-    solution = read(NOTEBOOKS / "03_homemade_lstm.ipynb")
-    right = next(c.source for c in solution.cells if answer_id(c) == "gru-call")
+    right = solution_answer("03_homemade_lstm", "gru-call")
     swapped = right.replace("z * h_prev + (1.0 - z) * h_tilde", "(1.0 - z) * h_prev + z * h_tilde")
     assert swapped != right
-    for student, source in {"ann": right, "bob": swapped}.items():
-        (tmp_path / "class" / student).mkdir(parents=True)
-        nb = unit_submission("03_homemade_lstm", {"gru-call": source})
-        nbformat.write(nb, str(tmp_path / "class" / student / "03_homemade_lstm.ipynb"))
-    results, _ = grader.grade(tmp_path / "class", tmp_path / "out", jobs=2, seed=1)
-    status = {r.student: {e.id: e.status for e in r.exercises} for r in results}
+    students = {"ann": {"gru-call": right}, "bob": {"gru-call": swapped}}
+    marks = grade_class(tmp_path, "03_homemade_lstm", students)
+    status = {student: {i: e.status for i, e in m.items()} for student, m in marks.items()}
     assert status["ann"]["gru-call"] == "right" and status["bob"]["gru-call"] == "wrong"
     assert status["ann"]["lstm-call"] == "not answered"  # the stub
 
@@ -177,22 +190,15 @@ def test_units_are_detected_and_rows_join_per_student():
 
 def test_music_exercises_name_typical_mistakes(tmp_path):
     """07: a step that resets the state each time, and a 'chorale' copied from training."""
-    nb = read(NOTEBOOKS / "07_music_composition.ipynb")
-    step = next(c.source for c in nb.cells if answer_id(c) == "compose-step")
+    step = solution_answer("07_music_composition", "compose-step")
     reset = step.replace("lstm_step([recent, h, c]", "lstm_step([recent, 0 * h, 0 * c]")
     assert reset != step
     copied = (
         'my_chorale = chorales.by_name(split["train"][0])\n'
         'my_midi = music.notes_to_midi(grid_to_notes(my_chorale, STEP_SECONDS), "bach.mid")'
     )
-    folder = tmp_path / "class" / "eve"
-    folder.mkdir(parents=True)
-    submission = unit_submission(
-        "07_music_composition", {"compose-step": reset, "own-chorale": copied}
-    )
-    nbformat.write(submission, str(folder / "07_music_composition.ipynb"))
-    results, _ = grader.grade(tmp_path / "class", tmp_path / "out", jobs=2, seed=1)
-    marks = {e.id: e for e in results[0].exercises}
+    eve = {"compose-step": reset, "own-chorale": copied}
+    marks = grade_class(tmp_path, "07_music_composition", {"eve": eve})["eve"]
     assert marks["compose-step"].status == "wrong"
     assert marks["own-chorale"].status == "wrong"
     assert "steps in a row" in marks["own-chorale"].message
@@ -200,16 +206,11 @@ def test_music_exercises_name_typical_mistakes(tmp_path):
 
 def test_04_own_model_is_trained_and_judged_on_made_up_reviews(tmp_path):
     """04: the instructor's model learns the hidden reviews; one that cannot learn fails."""
-    nb = read(NOTEBOOKS / "04_sentiment_lstm.ipynb")
-    right = next(c.source for c in nb.cells if answer_id(c) == "my-model")
+    right = solution_answer("04_sentiment_lstm", "my-model")
     frozen = right.replace("keras.optimizers.Adam(1e-3)", "keras.optimizers.SGD(1e-6)")
     assert frozen != right
-    for student, source in {"ann": right, "bob": frozen}.items():
-        (tmp_path / "class" / student).mkdir(parents=True)
-        submission = unit_submission("04_sentiment_lstm", {"my-model": source})
-        nbformat.write(submission, str(tmp_path / "class" / student / "04_sentiment_lstm.ipynb"))
-    results, _ = grader.grade(tmp_path / "class", tmp_path / "out", jobs=2, seed=1)
-    marks = {r.student: {e.id: e for e in r.exercises} for r in results}
+    students = {"ann": {"my-model": right}, "bob": {"my-model": frozen}}
+    marks = grade_class(tmp_path, "04_sentiment_lstm", students)
     assert marks["ann"]["my-model"].status == "right", marks["ann"]["my-model"]
     assert marks["bob"]["my-model"].status == "wrong"
     assert "below 0.85" in marks["bob"]["my-model"].message
@@ -219,19 +220,14 @@ def test_06_chat_bot_is_graded_on_its_answers_and_names_typical_mistakes(tmp_pat
     """06: a plain model trained two epochs is wrong, with its score and what to try; a
     function that returns None is an error that says so. (The solution is the reference each
     grading run trains, and passes against itself by construction.)"""
-    nb = read(NOTEBOOKS / "06_seq2seq_translation.ipynb")
-    right = next(c.source for c in nb.cells if answer_id(c) == "chat-bot")
+    right = solution_answer("06_seq2seq_translation", "chat-bot")
     brief = right.replace("attention=True", "attention=False").replace("epochs=12", "epochs=2")
     assert "attention=False" in brief and "epochs=2," in brief
     nothing = "def train_chat_bot(train_data, val_data, source_vocabulary, target_vocabulary):\n"
     nothing += "    return None"
-    for student, source in {"bob": brief, "cat": nothing}.items():
-        folder = tmp_path / "class" / student
-        folder.mkdir(parents=True)
-        submission = unit_submission("06_seq2seq_translation", {"chat-bot": source})
-        nbformat.write(submission, str(folder / "06_seq2seq_translation.ipynb"))
-    results, _ = grader.grade(tmp_path / "class", tmp_path / "out", jobs=2, seed=1)
-    marks = {r.student: {e.id: e for e in r.exercises}["chat-bot"] for r in results}
+    students = {"bob": {"chat-bot": brief}, "cat": {"chat-bot": nothing}}
+    graded = grade_class(tmp_path, "06_seq2seq_translation", students)
+    marks = {student: m["chat-bot"] for student, m in graded.items()}
     assert marks["bob"].status == "wrong", marks["bob"]
     assert "held-out questions exactly right" in marks["bob"].message
     assert "try attention" in marks["bob"].message
@@ -241,19 +237,12 @@ def test_06_chat_bot_is_graded_on_its_answers_and_names_typical_mistakes(tmp_pat
 def test_05_forecaster_and_threshold_name_typical_mistakes(tmp_path):
     """05: a forecaster that cannot learn (its learning rate is next to zero, so it stays
     persistence) and a threshold taken as a quantile of the scores, blind to the labels."""
-    nb = read(NOTEBOOKS / "05_time_series.ipynb")
-    right = next(c.source for c in nb.cells if answer_id(c) == "my-forecaster")
+    right = solution_answer("05_time_series", "my-forecaster")
     frozen = right.replace("learning_rate=5e-4", "learning_rate=1e-9")
     assert frozen != right
     quantile = "def choose_threshold(scores, labels):\n    return float(np.quantile(scores, 0.995))"
-    folder = tmp_path / "class" / "eve"
-    folder.mkdir(parents=True)
-    submission = unit_submission(
-        "05_time_series", {"my-forecaster": frozen, "anomaly-threshold": quantile}
-    )
-    nbformat.write(submission, str(folder / "05_time_series.ipynb"))
-    results, _ = grader.grade(tmp_path / "class", tmp_path / "out", jobs=2, seed=1)
-    marks = {e.id: e for e in results[0].exercises}
+    eve = {"my-forecaster": frozen, "anomaly-threshold": quantile}
+    marks = grade_class(tmp_path, "05_time_series", {"eve": eve})["eve"]
     assert marks["my-forecaster"].status == "wrong", marks["my-forecaster"]
     assert "at least 10% lower" in marks["my-forecaster"].message
     assert "persistence" in marks["my-forecaster"].message
